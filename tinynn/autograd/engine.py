@@ -1,0 +1,268 @@
+"""The backward engine: iterative, dependency-counted traversal of the graph (no recursion).
+
+1. Discover the nodes reachable from the roots and count, for each, the edges that point at it.
+2. If only some inputs are wanted (autograd.grad, backward(inputs=...)), keep the nodes that lead
+   to them.
+3. Run nodes whose consumers have all run, newest first (like PyTorch's sequence numbers),
+   summing the gradients that arrive for each of their outputs; leaves' AccumulateGrad nodes add
+   into `.grad`. Saved tensors are freed as each node finishes, unless retain_graph.
+"""
+from __future__ import annotations
+
+import heapq
+
+from . import grad_mode
+from .function import AccumulateGrad
+from .anomaly_mode import _anomaly
+
+__all__ = ["run_backward"]
+
+
+def _sum_to(g, shape, node, i):
+    """Reduce a broadcast gradient back to the input's shape (the engine's job, not each op's)."""
+    if g.shape == shape:
+        return g
+    try:
+        return g.sum_to_size(shape)
+    except RuntimeError:
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                           f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+
+
+def _call_tensor_hooks(node, output_nr, g):
+    hooks = node._tensor_hooks
+    if hooks is not None and output_nr in hooks:
+        fns = list(hooks[output_nr].values())
+        # user hooks first, then retain_grad's (it must see the final gradient), as in PyTorch
+        for fn in sorted(fns, key=lambda f: type(f).__name__ == "_RetainGradHook"):
+            r = fn(g)
+            if r is not None:
+                g = r
+    return g
+
+
+def run_backward(roots, grads, retain_graph, create_graph, inputs=None):
+    """Backpropagate `grads` from the root tensors.
+
+    Without `inputs`, every leaf's `.grad` is accumulated; with `inputs`, nothing is accumulated and
+    the gradient of each input is returned (None where it was not reached)."""
+    from ..tensor import Tensor  # noqa: PLC0415
+
+    # --- 1. discovery --------------------------------------------------------------------
+    deps = {}
+    start = []
+    stack = []
+    for t in roots:
+        fn = t.grad_fn if t.grad_fn is not None else t._grad_accumulator()
+        start.append((fn, t._output_nr if t.grad_fn is not None else 0))
+        if fn not in deps:
+            deps[fn] = 0
+            stack.append(fn)
+    while stack:
+        fn = stack.pop()
+        if fn._is_accumulate:
+            continue
+        for e in fn._next:
+            if e:
+                nxt = e[0]
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                    stack.append(nxt)
+
+    # --- 2. targets ----------------------------------------------------------------------
+    capture = None  # (node, output_nr) -> slot in the result list
+    if inputs is not None:
+        capture = {}
+        for k, t in enumerate(inputs):
+            if t.grad_fn is not None:
+                key = (t.grad_fn, t._output_nr)
+            else:
+                acc = t._grad_acc() if t._grad_acc is not None else None
+                key = (acc, 0)
+            capture.setdefault(key, []).append(k)
+        needed = _needed_nodes(deps, {k[0] for k in capture if k[0] is not None})
+    else:
+        needed = None
+
+    results = [None] * len(inputs) if inputs is not None else None
+    buffers = {}
+    for (fn, nr), g in zip(start, grads):
+        buf = buffers.setdefault(fn, {})
+        buf[nr] = g if nr not in buf else buf[nr] + g
+
+    ready = []
+    for fn, _ in start:
+        if deps[fn] == 0 and fn in buffers:
+            heapq.heappush(ready, (-fn._seq, id(fn), fn))
+            deps[fn] = -1  # queued
+
+    prev_mode = grad_mode._state.enabled
+    grad_mode._state.enabled = create_graph
+    try:
+        while ready:
+            _, _, fn = heapq.heappop(ready)
+            buf = buffers.pop(fn, {})
+            if needed is None or fn in needed:
+                _run_node(fn, buf, buffers, capture, results, retain_graph, create_graph, Tensor)
+            if fn._is_accumulate:
+                continue
+            for e in fn._next:
+                if e:
+                    nxt = e[0]
+                    d = deps[nxt] - 1
+                    deps[nxt] = d
+                    if d == 0:
+                        deps[nxt] = -1
+                        heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+    finally:
+        grad_mode._state.enabled = prev_mode
+    return results
+
+
+def _needed_nodes(deps, targets):
+    """Nodes from which some target is reachable (iterative post-order)."""
+    needed = set()
+    state = {}
+    for root in deps:
+        if root in state:
+            continue
+        stack = [(root, False)]
+        while stack:
+            fn, done = stack.pop()
+            if done:
+                if fn in targets or (not fn._is_accumulate and
+                                     any(e and e[0] in needed for e in fn._next)):
+                    needed.add(fn)
+                continue
+            if fn in state:
+                continue
+            state[fn] = True
+            stack.append((fn, True))
+            if not fn._is_accumulate:
+                for e in fn._next:
+                    if e and e[0] not in state:
+                        stack.append((e[0], False))
+    return needed
+
+
+def _run_node(fn, buf, buffers, capture, results, retain_graph, create_graph, Tensor):
+    if fn._is_accumulate:
+        g = buf.get(0)
+        if g is None:
+            return
+        var = fn.variable
+        for h in list(var._backward_hooks.values()) if var._backward_hooks else ():
+            r = h(g)
+            if r is not None:
+                g = r
+        g = _call_tensor_hooks(fn, 0, g)
+        if capture is None:
+            _accumulate(var, g, create_graph)
+        elif (fn, 0) in capture:
+            for k in capture[(fn, 0)]:
+                results[k] = g if results[k] is None else results[k] + g
+        if fn._post_hooks:
+            for h in list(fn._post_hooks.values()):
+                h((), (g,))
+        return
+
+    meta = fn._out_meta
+    n_out = len(meta)
+    grads = []
+    for i in range(n_out):
+        g = buf.get(i)
+        if g is not None:
+            g = _call_tensor_hooks(fn, i, g)
+            if capture is not None and (fn, i) in capture:
+                for k in capture[(fn, i)]:
+                    results[k] = g if results[k] is None else results[k] + g
+        elif meta[i] is not None and fn.materialize_grads:
+            from ..backend import get_array_module  # noqa: PLC0415
+            shape, dt = meta[i]
+            xp = _xp_of(fn, get_array_module)
+            g = Tensor._make(xp.zeros(shape, dtype=dt))
+        grads.append(g)
+    if fn._pre_hooks:
+        for h in list(fn._pre_hooks.values()):
+            r = h(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    if not any(e for e in fn._next):
+        if not retain_graph:
+            fn._free()
+        return
+
+    out = fn.apply(*grads)
+    if type(out) is not tuple:
+        out = (out,)
+    nxt = fn._next
+    if len(out) < len(nxt) or any(o is not None for o in out[len(nxt):]):
+        raise RuntimeError(f"function {fn.name()} returned an incorrect number of gradients "
+                           f"(expected {len(nxt)}, got {len(out)})")
+    if _anomaly.enabled:
+        _anomaly.check(fn, out)
+    for i, e in enumerate(nxt):
+        if not e:
+            continue
+        g = out[i]
+        if g is None:
+            continue
+        if not isinstance(g, Tensor):
+            g = Tensor._make(g)
+        node, nr, shape, dt = e
+        if g._data.shape != shape:
+            g = _sum_to(g, shape, fn, i)
+        if g._data.dtype != dt:
+            g = g.to(_dtype_of(dt))
+        b = buffers.get(node)
+        if b is None:
+            buffers[node] = {nr: g}
+        elif nr in b:
+            b[nr] = b[nr] + g
+        else:
+            b[nr] = g
+    if fn._post_hooks:
+        for h in list(fn._post_hooks.values()):
+            h(tuple(out), tuple(grads))
+    if not retain_graph:
+        fn._free()
+
+
+def _xp_of(fn, get_array_module):
+    for e in fn._next:
+        if e:
+            node = e[0]
+            if node._is_accumulate:
+                return get_array_module(node.variable._data)
+    saved = fn._saved
+    if saved:
+        for s in saved:
+            if s is not None:
+                return get_array_module(s.data if s.tensor is None else s.tensor._data)
+    import numpy  # noqa: PLC0415
+    return numpy
+
+
+def _dtype_of(npdt):
+    from .._dtype import from_numpy_dtype  # noqa: PLC0415
+    return from_numpy_dtype(npdt)
+
+
+def _accumulate(var, g, create_graph):
+    """Add `g` into the leaf's .grad: stored detached, summed in place, unless create_graph."""
+    old = var._grad
+    if old is None:
+        if create_graph:
+            var._grad = g
+        else:
+            # a private copy: the same gradient tensor may also flow to other leaves
+            var._grad = g._detached_copy()
+    elif create_graph:
+        var._grad = old + g
+    elif old._requires_grad:
+        var._grad = (old + g).detach()
+    else:
+        old._data += g._data
+        old._bump()
