@@ -77,3 +77,19 @@ LongTensor = _legacy_tensor_type(int64)
 IntTensor = _legacy_tensor_type(int32)
 ByteTensor = _legacy_tensor_type(uint8)
 BoolTensor = _legacy_tensor_type(bool)
+
+
+# Subpackages load on first use (`tinynn.nn`, `tinynn.optim`, ...), as `torch.nn` is there after
+# `import torch`.
+_SUBMODULES = {"nn", "optim", "utils", "distributions", "datasets", "transforms", "train",
+               "serialization", "distributed", "accelerator", "run", "testing"}
+
+
+def __getattr__(name):
+    import importlib  # noqa: PLC0415
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in ("save", "load"):
+        from . import serialization  # noqa: PLC0415
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'tinynn' has no attribute '{name}'")

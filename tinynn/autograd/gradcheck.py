@@ -27,21 +27,19 @@ def _outputs(func, inputs):
 
 def _numerical_jacobian(func, inputs, i, out_idx, eps):
     """Columns d out / d inputs[i][j] by central differences, perturbing the data in place."""
-    from ..autograd.grad_mode import no_grad  # noqa: PLC0415
     x = inputs[i]
     flat = x._data.reshape(-1)  # a view: the perturbation is seen by func
     if flat.base is None and x._data.size > 0 and not x._data.flags.c_contiguous:
         raise ValueError("gradcheck needs contiguous inputs")
     cols = []
-    with no_grad():
-        for j in range(flat.size):
-            orig = flat[j].item()
-            flat[j] = orig + eps
-            plus = _outputs(func, inputs)[out_idx]._data.astype("float64").reshape(-1)
-            flat[j] = orig - eps
-            minus = _outputs(func, inputs)[out_idx]._data.astype("float64").reshape(-1)
-            flat[j] = orig
-            cols.append((plus - minus) / (2 * eps))
+    for j in range(flat.size):
+        orig = flat[j].item()
+        flat[j] = orig + eps
+        plus = _outputs(func, inputs)[out_idx]._data.astype("float64").reshape(-1)
+        flat[j] = orig - eps
+        minus = _outputs(func, inputs)[out_idx]._data.astype("float64").reshape(-1)
+        flat[j] = orig
+        cols.append((plus - minus) / (2 * eps))
     xp = _xp(x)
     if not cols:
         return xp.zeros((0, 0))

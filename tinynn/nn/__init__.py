@@ -1,0 +1,4 @@
+"""tinynn.nn: Module, Parameter, containers, layers, losses; `functional` and `init`."""
+from . import functional, init, utils  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .parameter import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""Parameter: a Tensor that a Module registers as trainable."""
+__all__ = []

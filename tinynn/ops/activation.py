@@ -1,0 +1,2 @@
+"""activation ops (to be filled)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""conv ops (to be filled)."""
+__all__ = []

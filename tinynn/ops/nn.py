@@ -1,0 +1,2 @@
+"""nn ops (to be filled)."""
+__all__ = []

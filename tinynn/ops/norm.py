@@ -1,0 +1,2 @@
+"""norm ops (to be filled)."""
+__all__ = []
