@@ -50,7 +50,7 @@ class _Formatter:
         nonzero = np.abs(finite[finite != 0])
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
         if self.int_mode:
-            if nonzero.size and nonzero.max() > 1e8:
+            if nonzero.size and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8):
                 self.sci_mode = True
             strs = [("{:.0f}".format(v) + ".") for v in finite] if not self.sci_mode else []
         else:
@@ -103,7 +103,7 @@ def _fmt(a, fmt, indent, summarize, edge):
     if a.ndim == 1:
         items = [fmt.format(v) for v in a.tolist()] if a.dtype.kind != "c" else [fmt.format(v) for v in a]
         if summarize and len(items) > 2 * edge:
-            items = items[:edge] + ["..."] + items[-edge:]
+            items = items[:edge] + [" ..."] + items[-edge:]
         width = fmt.max_width + 2
         per_line = max(1, (PRINT_OPTS["linewidth"] - indent) // width)
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]

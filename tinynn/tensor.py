@@ -848,5 +848,8 @@ def _rebuild(arr, device, requires_grad):
     return t
 
 
+from .autograd import function as _function  # noqa: E402
+
+_function.Tensor = Tensor  # Function.apply wraps results without importing on every call
 from . import ops as _ops  # noqa: E402  (the one upward import: Tensor methods call the ops)
 

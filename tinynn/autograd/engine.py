@@ -169,52 +169,48 @@ def _run_node(fn, buf, buffers, capture, results, retain_graph, create_graph, Te
         return
 
     meta = fn._out_meta
-    n_out = len(meta)
-    grads = []
-    for i in range(n_out):
-        g = buf.get(i)
-        if g is not None:
-            g = _call_tensor_hooks(fn, i, g)
-            if capture is not None and (fn, i) in capture:
-                for k in capture[(fn, i)]:
-                    results[k] = g if results[k] is None else results[k] + g
-        elif meta[i] is not None and fn.materialize_grads:
-            from ..backend import get_array_module  # noqa: PLC0415
-            shape, dt = meta[i]
-            xp = _xp_of(fn, get_array_module)
-            g = Tensor._make(xp.zeros(shape, dtype=dt))
-        grads.append(g)
+    if len(meta) == 1 and capture is None and fn._tensor_hooks is None and 0 in buf:
+        grads = [buf[0]]  # the common case: one output, its gradient arrived, no hooks
+    else:
+        grads = []
+        for i in range(len(meta)):
+            g = buf.get(i)
+            if g is not None:
+                g = _call_tensor_hooks(fn, i, g)
+                if capture is not None and (fn, i) in capture:
+                    for k in capture[(fn, i)]:
+                        results[k] = g if results[k] is None else results[k] + g
+            elif meta[i] is not None and fn.materialize_grads:
+                from ..backend import get_array_module  # noqa: PLC0415
+                shape, dt = meta[i]
+                xp = _xp_of(fn, get_array_module)
+                g = Tensor._make(xp.zeros(shape, dtype=dt))
+            grads.append(g)
     if fn._pre_hooks:
         for h in list(fn._pre_hooks.values()):
             r = h(tuple(grads))
             if r is not None:
                 grads = list(r)
-    if not any(e for e in fn._next):
-        if not retain_graph:
-            fn._free()
-        return
 
     out = fn.apply(*grads)
     if type(out) is not tuple:
         out = (out,)
     nxt = fn._next
-    if len(out) < len(nxt) or any(o is not None for o in out[len(nxt):]):
+    if len(out) != len(nxt) and (len(out) < len(nxt) or any(o is not None for o in out[len(nxt):])):
         raise RuntimeError(f"function {fn.name()} returned an incorrect number of gradients "
                            f"(expected {len(nxt)}, got {len(out)})")
     if _anomaly.enabled:
         _anomaly.check(fn, out)
-    for i, e in enumerate(nxt):
-        if not e:
+    for e, g in zip(nxt, out):
+        if not e or g is None:
             continue
-        g = out[i]
-        if g is None:
-            continue
-        if not isinstance(g, Tensor):
-            g = Tensor._make(g)
+        if g.__class__ is not Tensor:
+            g = g if isinstance(g, Tensor) else Tensor._make(g)
         node, nr, shape, dt = e
-        if g._data.shape != shape:
-            g = _sum_to(g, shape, fn, i)
-        if g._data.dtype != dt:
+        d = g._data
+        if d.shape != shape:
+            g = _sum_to(g, shape, fn, nxt.index(e))
+        if d.dtype != dt:
             g = g.to(_dtype_of(dt))
         b = buffers.get(node)
         if b is None:

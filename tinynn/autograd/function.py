@@ -92,6 +92,8 @@ class AccumulateGrad(Node):
 
 class FunctionCtx:
     """The `ctx` passed to forward and backward."""
+    to_save = dirty_tensors = non_differentiable = None
+    materialize_grads = True
 
     def save_for_backward(self, *tensors):
         self.to_save = tensors
@@ -107,7 +109,7 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self):
-        return tuple(getattr(self, "to_save", ()) or ())
+        return tuple(self.to_save or ())
 
 
 class _SavedTensor:
@@ -134,7 +136,6 @@ class _SavedTensor:
 
     def unpack(self, node):
         if self.vc[0] != self.version:
-            from ..tensor import Tensor  # noqa: PLC0415
             t = self.tensor
             desc = f"[{_type_name(t if t is not None else Tensor._make(self.data))}]"
             where = ""
@@ -148,7 +149,6 @@ class _SavedTensor:
                 "in there or anywhere later. Good luck!")
         if self.output_nr is None:
             return self.tensor
-        from ..tensor import Tensor  # noqa: PLC0415
         t = Tensor._make(self.data)
         t._vc = self.vc
         if self.requires_grad:
@@ -165,13 +165,15 @@ def _type_name(t):
 class BackwardCFunction(FunctionCtx, Node):
     """Base of the per-Function node classes: the ctx that becomes `grad_fn`."""
     _forward_cls = None
+    # class-level defaults, so creating a node writes only what differs (hot path)
+    _post_hooks = _pre_hooks = _tensor_hooks = None
+    _saved = None
+    _freed = False
+    materialize_grads = True
+    to_save = dirty_tensors = non_differentiable = None
 
     def __init__(self):
         self._seq = next(_seq)
-        self._post_hooks = self._pre_hooks = self._tensor_hooks = None
-        self._saved = None
-        self._freed = False
-        self.materialize_grads = True
 
     @property
     def saved_tensors(self):
@@ -213,11 +215,12 @@ def once_differentiable(fn):
         # create_graph is on: results would have no history, so mark them with a node that raises
         single = not isinstance(outs, tuple)
         res = []
-        needs = any(getattr(a, "requires_grad", False) for a in args)
+        grad_args = [a for a in args if getattr(a, "requires_grad", False)]
         for o in ((outs,) if single else outs):
-            if needs and o is not None and hasattr(o, "_data"):
-                o = _DelayedError.apply(o, "trying to differentiate twice a function that was marked "
-                                           "with @once_differentiable")
+            if grad_args and o is not None and hasattr(o, "_data"):
+                # connect the result to the incoming gradients through a node that refuses
+                o = _DelayedError.apply(o, "trying to differentiate twice a function that was "
+                                           "marked with @once_differentiable", *grad_args)
             res.append(o)
         return res[0] if single else tuple(res)
     return wrapper
@@ -254,7 +257,6 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor  # noqa: PLC0415  (tensor imports autograd; resolved at call time)
         needs = False
         if _state.enabled:
             for a in args:
@@ -269,6 +271,8 @@ class Function(metaclass=FunctionMeta):
                 out = cls.forward(ctx, *args, **kwargs)
             finally:
                 _state.enabled = prev
+            if out.__class__ is Tensor:
+                return out
             if type(out) is tuple:
                 return tuple(o if o is None or isinstance(o, Tensor) else Tensor._make(o) for o in out)
             if isinstance(out, Tensor) or out is None:
@@ -276,7 +280,27 @@ class Function(metaclass=FunctionMeta):
             return Tensor._make(out)
 
         ctx = cls._backward_cls()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        # edges to the inputs' nodes: (node, input_nr, shape, dtype) per argument; None for a tensor
+        # that does not require grad, False for a non-tensor argument
+        nxt = []
+        needs_grad = []
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._requires_grad:
+                    fn = a.grad_fn
+                    d = a._data
+                    if fn is None:
+                        nxt.append((a._grad_accumulator(), 0, d.shape, d.dtype))
+                    else:
+                        nxt.append((fn, a._output_nr, d.shape, d.dtype))
+                    needs_grad.append(True)
+                    continue
+                nxt.append(None)
+            else:
+                nxt.append(False)
+            needs_grad.append(False)
+        ctx._next = nxt
+        ctx.needs_input_grad = tuple(needs_grad)
         if _anomaly.enabled:
             _anomaly.record(ctx)
         _state.enabled = False
@@ -284,33 +308,15 @@ class Function(metaclass=FunctionMeta):
             out = cls.forward(ctx, *args, **kwargs)
         finally:
             _state.enabled = True
-        return _record(ctx, args, out, Tensor)
+        return _record(ctx, args, out)
 
 
-def _record(ctx, args, out, Tensor):
-    """Wire `ctx` into the graph as the node producing `out` from `args`."""
-    # edges to the inputs' nodes: (node, input_nr, shape, dtype) per argument; None for a tensor
-    # that does not require grad, False for a non-tensor argument
-    nxt = []
-    for a in args:
-        if isinstance(a, Tensor):
-            if a._requires_grad:
-                fn = a.grad_fn
-                if fn is None:
-                    fn = a._grad_accumulator()
-                    nxt.append((fn, 0, a._data.shape, a._data.dtype))
-                else:
-                    nxt.append((fn, a._output_nr, a._data.shape, a._data.dtype))
-            else:
-                nxt.append(None)
-        else:
-            nxt.append(False)
-    ctx._next = nxt
-
+def _record(ctx, args, out):
+    """Make `ctx` the node producing `out` (the forward's result) from `args`."""
     single = type(out) is not tuple
     outs = (out,) if single else out
-    dirty = getattr(ctx, "dirty_tensors", None) or ()
-    nondiff = getattr(ctx, "non_differentiable", None) or ()
+    dirty = ctx.dirty_tensors or ()
+    nondiff = ctx.non_differentiable or ()
     results = []
     meta = []
     for i, o in enumerate(outs):
@@ -318,9 +324,9 @@ def _record(ctx, args, out, Tensor):
             results.append(None)
             meta.append(None)
             continue
-        if not isinstance(o, Tensor):
+        if o.__class__ is not Tensor and not isinstance(o, Tensor):
             o = Tensor._make(o)
-        elif any(o is d for d in dirty):
+        elif dirty and any(o is d for d in dirty):
             # an input modified in place: it keeps its identity and takes this node as history
             if o.grad_fn is None and o._requires_grad and o._base is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
@@ -330,14 +336,14 @@ def _record(ctx, args, out, Tensor):
             o = o._alias()  # returning an input unchanged makes a new tensor sharing its data
         data = o._data
         meta.append((data.shape, data.dtype))
-        if o._data.dtype.kind in "fc" and not any(o is n for n in nondiff):
+        if data.dtype.kind in "fc" and not (nondiff and any(o is n for n in nondiff)):
             o._requires_grad = True
             o.grad_fn = ctx
             o._output_nr = i
         results.append(o)
     ctx._out_meta = meta
 
-    to_save = getattr(ctx, "to_save", None)
+    to_save = ctx.to_save
     if to_save is not None:
         saved = []
         for t in to_save:
@@ -354,7 +360,7 @@ def _record(ctx, args, out, Tensor):
                     break
             saved.append(_SavedTensor(t, ctx, nr))
         ctx._saved = saved
-        del ctx.to_save
+        ctx.to_save = None
     return results[0] if single else tuple(results)
 
 
@@ -362,10 +368,13 @@ class _DelayedError(Function):
     """Identity whose backward raises: marks results of a once_differentiable backward."""
 
     @staticmethod
-    def forward(ctx, x, msg):
+    def forward(ctx, x, msg, *grad_args):
         ctx.msg = msg
-        return x._data
+        return x._data.copy()
 
     @staticmethod
     def backward(ctx, g):
         raise RuntimeError(ctx.msg)
+
+
+Tensor = None  # set by tinynn.tensor once the class exists (avoids an import on every apply)

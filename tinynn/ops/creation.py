@@ -33,7 +33,9 @@ def finish(arr, requires_grad: bool) -> Tensor:
     """Wrap a freshly created array, honouring requires_grad (floating dtypes only)."""
     t = Tensor._make(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        if arr.dtype.kind not in "fc":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
 
 
