@@ -402,9 +402,10 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and not self._requires_grad or (self._data.ndim == 0 and spec):
+        # as PyTorch: a 0-dim tensor formats as its Python number ('{:+.2f}'.format(t) works)
+        if self._data.ndim == 0 and type(self) is Tensor:
             return self.item().__format__(spec)
-        return object.__format__(self, spec) if spec else repr(self)
+        return object.__format__(self, spec)
 
     def __reduce_ex__(self, proto):
         return (_rebuild, (to_host(self._data), str(self.device), self._requires_grad))
