@@ -12,12 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["device", "get_array_module", "to_device", "to_host", "scatter_add",
-           "sliding_window_view", "cuda_available", "cuda_unavailable_reason"]
+           "sliding_window_view", "cuda_available", "cuda_unavailable_reason", "erf", "special"]
 
 # ----------------------------------------------------------------------------------------
 # CUDA module: CuPy, imported on first use. Tests may install a stand-in (see tests/fakecupy).
 # ----------------------------------------------------------------------------------------
 _cuda_xp = None            # the CuPy module (or stand-in) once loaded
+_cupyx = None              # cupyx (scatter_add, scipy.special) to go with it
 _cuda_error: str | None = None
 _cuda_checked = False
 
@@ -42,16 +43,24 @@ def _load_cuda():
     if n < 1:
         _cuda_error = "CuPy imported but found no CUDA device"
         return None
+    try:
+        import cupyx  # noqa: PLC0415
+    except Exception as e:
+        _cuda_error = f"CuPy imported but cupyx did not ({type(e).__name__}: {e})"
+        return None
+    global _cupyx
+    _cupyx = cupyx
     _cuda_xp = cupy
     return cupy
 
 
-def _set_cuda_module(module) -> None:
-    """Install `module` as the CUDA array module (used by the test suite's CuPy stand-in).
+def _set_cuda_module(module, cupyx=None) -> None:
+    """Install `module` (and its `cupyx`) as the CUDA array module: the test suite's CuPy stand-in.
 
-    Passing None resets to the real lookup."""
-    global _cuda_xp, _cuda_error, _cuda_checked
+    Passing None resets to the real lookup (CuPy imported on the next cuda request)."""
+    global _cuda_xp, _cupyx, _cuda_error, _cuda_checked
     _cuda_xp = module
+    _cupyx = cupyx
     _cuda_checked = module is not None
     _cuda_error = None
     _ARRAY_TYPES.clear()
@@ -127,8 +136,19 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self):
+        """`with tinynn.device('cuda'):` makes factory functions default to this device."""
+        _DEVICE_STACK.append(_DEFAULT_DEVICE[0])
+        _DEFAULT_DEVICE[0] = self
+        return self
+
+    def __exit__(self, *exc):
+        _DEFAULT_DEVICE[0] = _DEVICE_STACK.pop()
+
 
 CPU = device("cpu")
+_DEFAULT_DEVICE = [CPU]  # where factories create tensors (tinynn.set_default_device)
+_DEVICE_STACK: list = []
 
 
 def as_device(d) -> device:
@@ -193,30 +213,54 @@ def to_host(a) -> np.ndarray:
 
 
 def to_device(a, dev: device):
-    """Move a raw array to `dev`, copying only when it is elsewhere."""
+    """Move a raw array to `dev`, copying only when it is elsewhere.
+
+    `cuda` without an index means the current device, as in PyTorch. Between GPUs the copy is
+    `ndarray.copy()` under the target device: CuPy's `asarray` would return the array unmoved."""
     if dev.type == "cpu":
         return to_host(a)
     xp = cuda_module()
     if isinstance(a, xp.ndarray):
-        cur = getattr(getattr(a, "device", None), "id", 0) or 0
+        cur = a.device.id
         if dev.index is None or cur == dev.index:
             return a
-    idx = dev.index if dev.index is not None else 0
-    with xp.cuda.Device(idx):
+        with xp.cuda.Device(dev.index):
+            return a.copy()
+    if dev.index is None:
+        return xp.asarray(a)
+    with xp.cuda.Device(dev.index):
         return xp.asarray(a)
 
 
 # ----------------------------------------------------------------------------------------
 # kernels that differ between NumPy and CuPy
 # ----------------------------------------------------------------------------------------
+# dtypes cupyx.scatter_add (CUDA atomicAdd) accepts; others go through a wider or same-bits view
+_SCATTER_OK = frozenset(np.dtype(d) for d in ("int32", "uint32", "uint64", "float16", "float32", "float64"))
+
+
 def scatter_add(target, indices, values) -> None:
-    """target[indices] += values, accumulating repeated indices (np.add.at / cupyx.scatter_add)."""
+    """target[indices] += values, accumulating repeated indices (np.add.at / cupyx.scatter_add).
+
+    CUDA's atomics have no int64/int8/int16/bool add: int64 adds as uint64 (the same bits, since
+    two's-complement addition wraps alike), narrower integers through an int32 copy."""
     xp = get_array_module(target)
     if xp is np:
         np.add.at(target, indices, values)
+        return
+    dt = target.dtype
+    if dt in _SCATTER_OK:
+        _cupyx.scatter_add(target, indices, values.astype(dt, copy=False)
+                           if isinstance(values, xp.ndarray) else values)
+    elif dt == np.int64:
+        v = values.astype(np.int64, copy=False) if isinstance(values, xp.ndarray) \
+            else xp.asarray(values, dtype=np.int64)
+        _cupyx.scatter_add(target.view(np.uint64), indices, v.view(np.uint64))
     else:
-        import cupyx  # noqa: PLC0415
-        cupyx.scatter_add(target, indices, values)
+        wide = target.astype(np.int32)
+        _cupyx.scatter_add(wide, indices, values.astype(np.int32) if isinstance(values, xp.ndarray)
+                           else values)
+        target[...] = wide.astype(dt)
 
 
 def bincount_add(target_flat, flat_index, values_flat) -> None:
@@ -231,8 +275,7 @@ def sliding_window_view(x, window_shape, axis):
     xp = get_array_module(x)
     if xp is np:
         return np.lib.stride_tricks.sliding_window_view(x, window_shape, axis=axis)
-    from cupy.lib.stride_tricks import sliding_window_view as swv  # noqa: PLC0415
-    return swv(x, window_shape, axis=axis)
+    return xp.lib.stride_tricks.sliding_window_view(x, window_shape, axis=axis)
 
 
 def as_strided(x, shape, strides):
@@ -243,8 +286,175 @@ def as_strided(x, shape, strides):
 
 
 def new_generator(dev: device, seed: int):
-    """A seedable random generator for `dev` (NumPy's PCG64, CuPy's generator)."""
+    """A seedable random generator for `dev`: NumPy's PCG64 on the CPU; on a GPU, CuPy's
+    generator (cuRAND) behind `CudaGenerator`, which supplies the NumPy Generator methods CuPy's
+    lacks. Its stream differs from the CPU one for the same seed, as PyTorch's CUDA stream does."""
     if dev.type == "cpu":
         return np.random.Generator(np.random.PCG64(seed))
     xp = cuda_module()
-    return xp.random.default_rng(seed)
+    with xp.cuda.Device(dev.index if dev.index is not None else xp.cuda.Device().id):
+        return CudaGenerator(xp.random.default_rng(seed), xp)
+
+
+class CudaGenerator:
+    """NumPy-Generator methods on top of `cupy.random.Generator`.
+
+    CuPy's generator has random / standard_normal / uniform / integers / exponential / binomial /
+    poisson / gamma / beta, but no normal, permutation or choice: those are built here from its
+    primitives, on the device. No `bit_generator.state` (cuRAND's state stays on the GPU)."""
+
+    def __init__(self, gen, xp):
+        self._g = gen
+        self._xp = xp
+        self._dev = xp.cuda.Device()  # cuRAND's state lives on the device current at creation
+
+    def random(self, size=None, dtype=np.float64):
+        with self._dev:
+            return self._g.random(size, dtype=dtype)
+
+    def standard_normal(self, size=None, dtype=np.float64):
+        with self._dev:
+            return self._g.standard_normal(size, dtype=dtype)
+
+    def uniform(self, low=0.0, high=1.0, size=None, dtype=np.float64):
+        with self._dev:
+            return self._g.uniform(low, high, size, dtype=dtype)
+
+    def normal(self, loc=0.0, scale=1.0, size=None, dtype=np.float64):
+        with self._dev:
+            out = self._g.standard_normal(size, dtype=dtype)
+            if not (isinstance(scale, (int, float)) and scale == 1):
+                out *= scale
+            if not (isinstance(loc, (int, float)) and loc == 0):
+                out += loc
+            return out
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        with self._dev:
+            return self._g.integers(low, high, size, dtype=dtype, endpoint=endpoint)
+
+    def exponential(self, scale=1.0, size=None):
+        with self._dev:
+            return self._g.standard_exponential(size) * scale
+
+    def standard_exponential(self, size=None, dtype=np.float64):
+        with self._dev:
+            return self._g.standard_exponential(size, dtype=dtype)
+
+    def permutation(self, x):
+        """A random permutation of range(x) (int) or of x's first axis: argsort of uniform keys."""
+        xp = self._xp
+        n = x if isinstance(x, (int, np.integer)) else x.shape[0]
+        with self._dev:
+            order = xp.argsort(self._g.random(int(n)))
+            return order if isinstance(x, (int, np.integer)) else x[order]
+
+    def choice(self, a, size=None, replace=True, p=None):
+        """Indices (a an int) or elements of a drawn with probabilities p (uniform by default)."""
+        with self._dev:
+            return self._choice(a, size, replace, p)
+
+    def _choice(self, a, size, replace, p):
+        xp = self._xp
+        n = int(a) if isinstance(a, (int, np.integer)) else a.shape[0]
+        shape = () if size is None else ((size,) if isinstance(size, (int, np.integer)) else tuple(size))
+        k = 1
+        for s in shape:
+            k *= s
+        if replace:
+            if p is None:
+                idx = self._g.integers(0, n, k)
+            else:
+                cdf = xp.cumsum(p)
+                cdf /= cdf[-1]
+                idx = xp.searchsorted(cdf, self._g.random(k), side="right")
+                idx = xp.minimum(idx, n - 1)
+        else:
+            # Gumbel top-k: the k largest log(p) + Gumbel noise are a sample without replacement
+            keys = self._g.random(n)
+            if p is not None:
+                keys = xp.log(xp.asarray(p, dtype=np.float64)) - xp.log(-xp.log(keys))
+            idx = xp.argsort(-keys)[:k]
+        idx = idx.reshape(shape)
+        return idx if isinstance(a, (int, np.integer)) else a[idx]
+
+    def __getattr__(self, name):  # binomial, poisson, gamma, beta, ...: CuPy's own, on its device
+        if name.startswith("_") or name == "bit_generator":
+            raise AttributeError(name)
+        fn = getattr(self._g, name)
+        dev = self._dev
+
+        def draw(*args, **kwargs):
+            with dev:
+                return fn(*args, **kwargs)
+        return draw
+
+
+def erf(x):
+    """The error function, elementwise (SciPy's / CuPy's kernel when there, else a series).
+
+    NumPy has no erf; without SciPy, `_erf_fallback` computes it to double precision."""
+    if get_array_module(x) is np:
+        try:
+            from scipy.special import erf as sp_erf  # noqa: PLC0415
+        except ImportError:
+            return _erf_fallback(np, x)
+        return sp_erf(x)
+    sp = _cupyx_special()
+    if sp is None:
+        return _erf_fallback(get_array_module(x), x)
+    return sp.erf(x)
+
+
+def _cupyx_special():
+    """cupyx.scipy.special for the installed CUDA module (None when it cannot be imported)."""
+    sp = getattr(getattr(_cupyx, "scipy", None), "special", None)
+    if sp is None and _cupyx is not None:
+        try:
+            import importlib  # noqa: PLC0415
+            sp = importlib.import_module(_cupyx.__name__ + ".scipy.special")
+        except ImportError:
+            return None
+    return sp
+
+
+def special(name: str, x, *args):
+    """A scipy.special function (`gammaln`, `digamma`, `erfinv`, `ndtri`, `xlogy`, ...) on x's device.
+
+    On the CPU it needs SciPy (RuntimeError naming it when absent); on a GPU, cupyx.scipy.special."""
+    if get_array_module(x) is np:
+        try:
+            import scipy.special as sp  # noqa: PLC0415
+        except ImportError:
+            raise RuntimeError(f"tinynn needs SciPy for {name} on the CPU: pip install scipy") from None
+        return getattr(sp, name)(x, *args)
+    sp = _cupyx_special()
+    if sp is None or not hasattr(sp, name):
+        raise RuntimeError(f"cupyx.scipy.special.{name} is not available")
+    return getattr(sp, name)(x, *args)
+
+
+def _erf_fallback(xp, x):
+    """erf to ~1e-15 with vectorised loops over terms (not elements), computed in float64.
+
+    |x| < 3: erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)), all terms positive.
+    |x| >= 3: erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), a continued
+    fraction evaluated bottom-up."""
+    out_dtype = x.dtype
+    a = xp.abs(x.astype(np.float64))
+    small = xp.minimum(a, 3.0)
+    x2 = small * small
+    term = small.copy()
+    total = small.copy()
+    for n in range(1, 80):
+        term *= 2.0 * x2 / (2 * n + 1)
+        total += term
+    res_small = total * (2.0 / np.sqrt(np.pi)) * xp.exp(-x2)
+    big = xp.maximum(a, 3.0)
+    f = big.copy()
+    for k in range(60, 0, -1):
+        f = big + (k / 2.0) / f
+    res_big = 1.0 - xp.exp(-big * big) / (np.sqrt(np.pi) * f)
+    res = xp.where(a < 3.0, res_small, res_big)
+    res = xp.where(xp.isnan(a), a, res)
+    return (xp.sign(x) * res).astype(out_dtype, copy=False)
