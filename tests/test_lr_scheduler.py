@@ -393,3 +393,23 @@ def test_one_cycle_past_total_steps():
         s.step()
     with pytest.raises(ValueError, match="Tried to step 4 times. The specified number of total steps is 3"):
         s.step()
+
+
+@pytest.mark.parametrize("name", list(SEQUENCES))
+def test_state_dict_survives_tinynn_save_and_load(name, device, tmp_path):
+    opt, sched, kw = _build(name, device)
+    metrics = kw.get("metrics")
+    for i in range(9):
+        opt.step()
+        sched.step(metrics[i]) if metrics else sched.step()
+    path = str(tmp_path / "sched.ckpt")
+    tinynn.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, path)
+    ck = tinynn.load(path)
+    opt2, sched2, _ = _build(name, device)
+    opt2.load_state_dict(ck["opt"])
+    sched2.load_state_dict(ck["sched"])
+    for i in range(9, 30):
+        for o, s in ((opt, sched), (opt2, sched2)):
+            o.step()
+            s.step(metrics[i]) if metrics else s.step()
+        assert sched2.get_last_lr() == sched.get_last_lr()

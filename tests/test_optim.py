@@ -1079,3 +1079,77 @@ def test_lbfgs_needs_a_closure():
             p.grad = tinynn.ones(2)
             return tinynn.tensor(1.0)
         opt.step(closure)
+
+
+def test_user_defined_optimizer_subclass(device):
+    """A PyTorch-style optimizer written by a user runs on the base class unchanged."""
+    from tinynn.optim.optimizer import required
+
+    class PlainSGD(optim.Optimizer):
+        def __init__(self, params, lr=required, decay=0.0):
+            super().__init__(params, {"lr": lr, "decay": decay})
+
+        @tinynn.no_grad()
+        def step(self, closure=None):
+            loss = None
+            if closure is not None:
+                with tinynn.enable_grad():
+                    loss = closure()
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    state["n"] = state.get("n", 0) + 1
+                    p.mul_(1 - group["decay"]).add_(p.grad, alpha=-group["lr"])
+            return loss
+
+    p = tinynn.tensor([1.0, 2.0], device=device, requires_grad=True)
+    with pytest.raises(ValueError, match="parameter group didn't specify a value of required optimization "
+                                         "parameter lr"):
+        PlainSGD([p])
+    opt = PlainSGD([p], lr=0.5)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    for _ in range(2):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+        sched.step()
+    # p <- p - 0.5 * 2p = 0, then stays 0
+    assert_close(p, [0.0, 0.0])
+    assert opt.state[p]["n"] == 2 and opt.param_groups[0]["lr"] == 0.125
+    assert opt.state_dict()["state"] == {0: {"n": 2}}
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "LBFGS"])
+def test_state_dict_survives_tinynn_save_and_load(name, device, tmp_path):
+    x = tinynn.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]], device=device)
+    y = tinynn.tensor([1.0, 2.0, 4.0], device=device)
+
+    def make():
+        w = tinynn.zeros(2, device=device, requires_grad=True)
+        kw = {"momentum": 0.9, "lr": 0.01} if name == "SGD" else ({"lr": 0.05} if name == "Adam" else
+                                                                   {"history_size": 3, "max_iter": 2})
+        return w, getattr(optim, name)([w], **kw)
+
+    def run(w, opt, n):
+        def closure():
+            opt.zero_grad()
+            loss = ((x @ w - y) ** 2).mean()
+            loss.backward()
+            return loss
+        for _ in range(n):
+            opt.step(closure)
+
+    w1, o1 = make()
+    run(w1, o1, 3)
+    path = str(tmp_path / "opt.ckpt")
+    tinynn.save({"opt": o1.state_dict(), "w": w1}, path)
+    ck = tinynn.load(path)
+    w2, o2 = make()
+    with tinynn.no_grad():
+        w2.copy_(ck["w"])
+    o2.load_state_dict(ck["opt"])
+    run(w1, o1, 3)
+    run(w2, o2, 3)
+    np.testing.assert_array_equal(w1.detach().cpu().numpy(), w2.detach().cpu().numpy())

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from itertools import chain
 
 from ..autograd.grad_mode import enable_grad
-from ..backend import array_device, get_array_module, to_device
+from ..backend import array_device, get_array_module, to_device, to_host
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -283,8 +283,11 @@ class Optimizer:
 
         def cast(param, value, key=None):
             if isinstance(value, Tensor):
+                if key == "step":  # step counters stay on the CPU, in their own dtype
+                    a = to_host(value._data)
+                    return Tensor._make(a.copy() if a is value._data else a)
                 a = to_device(value._data, array_device(param._data))
-                if key == "step" or not param.is_floating_point():
+                if not param.is_floating_point():
                     a = a.copy() if a is value._data else a
                 else:
                     a = a.astype(param._data.dtype, copy=a is value._data)
