@@ -1153,3 +1153,31 @@ def test_state_dict_survives_tinynn_save_and_load(name, device, tmp_path):
     run(w1, o1, 3)
     run(w2, o2, 3)
     np.testing.assert_array_equal(w1.detach().cpu().numpy(), w2.detach().cpu().numpy())
+
+
+@pytest.mark.cuda_only(reason="moves a model from the CPU to a cuda device between steps")
+def test_optimizer_made_before_model_to_cuda(device):
+    import tinynn.nn as nn
+
+    def run(move):
+        tinynn.manual_seed(0)
+        lin = nn.Linear(3, 2, device="cpu")
+        opt = optim.Adam(lin.parameters(), lr=0.1)
+        x = tinynn.ones(4, 3, device="cpu")
+        for i in range(3):
+            if i == 1 and move:
+                lin.to(device)
+                x = x.to(device)
+            opt.zero_grad()
+            lin(x).pow(2).sum().backward()
+            opt.step()
+        return lin, opt
+
+    lin, opt = run(move=True)
+    for p in lin.parameters():
+        assert p.device.type == "cuda"
+        for k, v in opt.state[p].items():
+            assert v.device.type == ("cpu" if k == "step" else "cuda")
+    ref, _ = run(move=False)
+    for p, q in zip(lin.parameters(), ref.parameters()):
+        assert_close(p, q, rtol=1e-5, atol=1e-6)
