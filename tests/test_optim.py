@@ -8,7 +8,6 @@ gradient set from `_grad` below (NumPy, float32), i.e. the same loop as `_trajec
 from __future__ import annotations
 
 import copy
-import math
 import tracemalloc
 
 import numpy as np
