@@ -7,6 +7,8 @@ utils.data, datasets, serialization, training loop.
 """
 from __future__ import annotations
 
+import builtins as _builtins
+
 __version__ = "0.1.0"
 
 from . import _dtype
@@ -64,7 +66,7 @@ def can_cast(from_, to) -> bool:
 
 def _legacy_tensor_type(dt):
     def ctor(*args, device=None):
-        return Tensor(*args, device=device).to(dt) if not (args and all(
+        return Tensor(*args, device=device).to(dt) if not (args and _builtins.all(
             isinstance(a, type(1)) and not isinstance(a, type(True)) for a in args)) \
             else ops.empty(*args, dtype=dt, device=device)
     return ctor

@@ -674,6 +674,7 @@ class Tensor:
     def argmax(self, *args, **kwargs): return _ops.argmax(self, *args, **kwargs)
     def argmin(self, *args, **kwargs): return _ops.argmin(self, *args, **kwargs)
     def median(self, *args, **kwargs): return _ops.median(self, *args, **kwargs)
+    def nanmedian(self, *args, **kwargs): return _ops.nanmedian(self, *args, **kwargs)
     def mode(self, *args, **kwargs): return _ops.mode(self, *args, **kwargs)
     def logsumexp(self, *args, **kwargs): return _ops.logsumexp(self, *args, **kwargs)
     def norm(self, *args, **kwargs): return _ops.norm(self, *args, **kwargs)
@@ -698,6 +699,13 @@ class Tensor:
     def diagonal(self, offset=0, dim1=0, dim2=1): return _ops.diagonal(self, offset, dim1, dim2)
     def tril(self, diagonal=0): return _ops.tril(self, diagonal)
     def triu(self, diagonal=0): return _ops.triu(self, diagonal)
+    def vdot(self, other): return _ops.vdot(self, other)
+    def addmv(self, mat, vec, *, beta=1, alpha=1): return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+    def addr(self, vec1, vec2, *, beta=1, alpha=1): return _ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1): return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1): return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    def cov(self, *, correction=1, fweights=None, aweights=None): return _ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+    def corrcoef(self): return _ops.corrcoef(self)
 
     # shapes and views
     def view(self, *shape): return _ops.view(self, *shape)

@@ -33,7 +33,8 @@ def canonical_dims(dim, ndim: int):
     if isinstance(dim, (list, tuple)):
         out = tuple(canonical_dim(d, ndim) for d in dim)
         if len(set(out)) != len(out):
-            raise RuntimeError(f"dim {dim} appears multiple times in the list of dims")
+            dup = next(d for i, d in enumerate(out) if d in out[:i])
+            raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
         return out
     return (canonical_dim(dim, ndim),)
 
