@@ -138,7 +138,30 @@ def scalar_category(v) -> int:
 
 
 def default_for_category(cat: int) -> dtype:
-    return (bool_, int64, get_default_dtype(), complex64)[cat]
+    """The dtype a Python scalar of category `cat` (bool, int, float, complex) stands for."""
+    if cat == 3:
+        return complex128 if get_default_dtype() is float64 else complex64
+    return (bool_, int64, get_default_dtype())[cat]
+
+
+def _to_complex(d: dtype) -> dtype:
+    return complex128 if d is float64 else complex64  # (float16 -> complex32, which tinynn lacks)
+
+
+def _combine_categories(higher, lower):
+    """PyTorch's combine_categories: a lower tier only matters when of a higher category."""
+    if higher is None:
+        return lower
+    if lower is None or higher._cat == 3:
+        return higher
+    if lower._cat == 3:
+        # a complex lower tier keeps the precision of a floating higher tier
+        return _to_complex(higher) if higher._cat == 2 else lower
+    if higher._cat == 2:
+        return higher
+    if higher is bool_ or lower._cat == 2:
+        return promote_types(higher, lower)
+    return higher
 
 
 def result_type(*operands) -> dtype:
@@ -157,17 +180,5 @@ def result_type(*operands) -> dtype:
                 zero_t = d if zero_t is None else promote_types(zero_t, d)
         else:
             scal_cat = max(scal_cat, scalar_category(o))
-    res = dim_t
-    if zero_t is not None:
-        if res is None:
-            res = zero_t
-        elif zero_t._cat > res._cat:
-            res = promote_types(res, zero_t) if zero_t._cat == res._cat else zero_t
-    if scal_cat >= 0:
-        if res is None:
-            res = default_for_category(scal_cat)
-        elif scal_cat > res._cat:
-            res = default_for_category(scal_cat)
-            if scal_cat == 3 and dim_t is float64:
-                res = complex128
-    return res
+    wrapped = default_for_category(scal_cat) if scal_cat >= 0 else None
+    return _combine_categories(dim_t, _combine_categories(zero_t, wrapped))

@@ -41,8 +41,8 @@ def _numerical_jacobian(func, inputs, i, out_idx, eps):
         flat[j] = orig
         cols.append((plus - minus) / (2 * eps))
     xp = _xp(x)
-    if not cols:
-        return xp.zeros((0, 0))
+    if not cols:  # an empty input: no columns, one row per output element
+        return xp.zeros((_outputs(func, inputs)[out_idx]._data.size, 0))
     return xp.stack(cols, axis=1)  # (n_out, n_in)
 
 

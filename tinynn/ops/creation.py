@@ -8,10 +8,12 @@ from ..backend import CPU, as_device, is_cuda_array, to_device, xp_for
 from ..tensor import Tensor
 from .shape import parse_shape
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
-           "set_default_device", "get_default_device", "resolve_device", "finish"]
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "scalar_tensor", "zeros", "ones", "full",
+           "empty", "eye", "arange", "linspace", "logspace", "zeros_like", "ones_like", "full_like",
+           "empty_like", "set_default_device", "get_default_device", "resolve_device", "finish",
+           "factory_shape"]
 
-_default_device = [CPU]
+from ..backend import _DEFAULT_DEVICE as _default_device  # noqa: E402  (shared with `with device(...)`)
 
 
 def set_default_device(device) -> None:
@@ -29,14 +31,33 @@ def resolve_device(device):
     return d
 
 
+_switched = __import__("threading").local()  # (xp, previous GPU) while a factory runs on another
+
+
 def finish(arr, requires_grad: bool) -> Tensor:
     """Wrap a freshly created array, honouring requires_grad (floating dtypes only)."""
+    prev = getattr(_switched, "prev", None)
+    if prev is not None:  # back to the GPU that was current before _alloc_xp
+        _switched.prev = None
+        prev[0].cuda.Device(prev[1]).use()
     t = Tensor._make(arr)
     if requires_grad:
         if arr.dtype.kind not in "fc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._requires_grad = True
     return t
+
+
+def _alloc_xp(dev):
+    """The array module for `dev`. For cuda:N other than the current GPU, N is made current
+    until the factory's `finish` (which switches back), so the factory computes on N."""
+    xp = xp_for(dev)
+    if dev.type == "cuda" and dev.index is not None:
+        cur = xp.cuda.Device().id
+        if cur != dev.index:
+            _switched.prev = (xp, cur)
+            xp.cuda.Device(dev.index).use()
+    return xp
 
 
 def _infer_dtype(data):
@@ -136,6 +157,18 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """Like `as_tensor` (sharing memory when it can), or a copy when `copy=True`."""
+    if copy:
+        t = tensor(obj, dtype=dtype, device=device)
+    else:
+        t = as_tensor(obj, dtype=dtype, device=device)
+    if requires_grad:
+        t = t.detach() if t.grad_fn is not None else t
+        t.requires_grad_(True)
+    return t
+
+
 def from_numpy(ndarray):
     """A tensor sharing memory with `ndarray`."""
     if not isinstance(ndarray, np.ndarray):
@@ -144,59 +177,231 @@ def from_numpy(ndarray):
     return Tensor._make(ndarray)
 
 
-def _factory(fill, size, dtype, device, requires_grad, default=None):
+def factory_shape(size, kw_size=None, name="zeros"):
+    """The shape of a factory call: `f(2, 3)`, `f((2, 3))`, `f([2, 3])`, `f(Size)` or `f(size=...)`,
+    checked for negative sizes."""
+    if kw_size is not None:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        size = (kw_size,)
+    elif not size:
+        raise TypeError(f"{name}() missing 1 required positional arguments: \"size\"")
     shape = parse_shape(size)
     for s in shape:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
+
+
+def _factory(fill, size, kw_size, dtype, device, requires_grad, name, default=None):
+    shape = factory_shape(size, kw_size, name)
     dt = to_dtype(dtype) if dtype is not None else (default or get_default_dtype())
-    xp = xp_for(resolve_device(device))
+    xp = _alloc_xp(resolve_device(device))
     return finish(fill(xp, shape, dt.np), requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _factory(lambda xp, s, d: xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, **kw):
+    """A tensor of zeros (the default float dtype unless `dtype`)."""
+    return _out(_factory(lambda xp, s, d: xp.zeros(s, dtype=d), size, _kw_size(kw, "zeros"), dtype,
+                         device, requires_grad, "zeros"), out)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _factory(lambda xp, s, d: xp.ones(s, dtype=d), size, dtype, device, requires_grad)
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False, **kw):
+    """A tensor of ones (the default float dtype unless `dtype`)."""
+    return _out(_factory(lambda xp, s, d: xp.ones(s, dtype=d), size, _kw_size(kw, "ones"), dtype,
+                         device, requires_grad, "ones"), out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          memory_format=None, pin_memory=False):
-    return _factory(lambda xp, s, d: xp.empty(s, dtype=d), size, dtype, device, requires_grad)
+          memory_format=None, pin_memory=False, **kw):
+    """An uninitialised tensor."""
+    return _out(_factory(lambda xp, s, d: xp.empty(s, dtype=d), size, _kw_size(kw, "empty"), dtype,
+                         device, requires_grad, "empty"), out)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def _kw_size(kw, name):
+    size = kw.pop("size", None)
+    if kw:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
+    return size
+
+
+def _out(res, out):
+    """PyTorch's out=: resize `out` to the result and copy the values in."""
+    if out is None:
+        return res
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    out._data = res._data if res._data.dtype == out._data.dtype else res._data.astype(out._data.dtype)
+    out._bump()
+    return out
+
+
+def _fill_dtype(fill_value):
+    """PyTorch's dtype for a fill value: bool, int64, complex, else the default float."""
+    if isinstance(fill_value, (bool, np.bool_)):
+        return to_dtype(bool)
+    if isinstance(fill_value, (int, np.integer)):
+        return to_dtype(int)
+    if isinstance(fill_value, complex):
+        return to_dtype(complex)
+    return get_default_dtype()
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """A tensor filled with `fill_value`; its dtype follows the value (bool, int64, float) unless
+    `dtype` is given."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    default = None
-    if dtype is None:
-        default = (to_dtype(bool) if isinstance(fill_value, bool) else
-                   to_dtype(int) if isinstance(fill_value, int) else get_default_dtype())
-    return _factory(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (size,) if isinstance(size, int)
-                    else size, dtype, device, requires_grad, default)
+    default = _fill_dtype(fill_value) if dtype is None else None
+    return _out(_factory(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (size,),
+                         None, dtype, device, requires_grad, "full", default), out)
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """A 0-dim tensor of `s` (the default float dtype unless `dtype`)."""
+    return full((), s, dtype=dtype or get_default_dtype(), device=device, requires_grad=requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+        pin_memory=False):
+    """A 2-D tensor with ones on the diagonal."""
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is None:
+        m = n
+    elif m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    dt = to_dtype(dtype) if dtype is not None else get_default_dtype()
+    xp = _alloc_xp(resolve_device(device))
+    return _out(finish(xp.eye(int(n), int(m), dtype=dt.np), requires_grad), out)
+
+
+def _number(v):
+    if isinstance(v, Tensor):
+        if v._data.size != 1:
+            raise RuntimeError(f"linspace only supports 0-dimensional start and end tensors, but got "
+                               f"start with {v._data.ndim} dimension(s) and end with "
+                               f"{v._data.ndim} dimension(s).")
+        return v.item()
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
-           requires_grad=False):
+           requires_grad=False, pin_memory=False):
     """Values in [start, end) by step; int64 when all arguments are integers, else the default float."""
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    vals = [_number(v) for v in (start, end, step)]
     start, end, step = vals
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign")
     if dtype is None:
-        dt = np.int64 if all(isinstance(v, int) and not isinstance(v, bool) for v in vals) \
-            else get_default_dtype().np
+        dt = np.dtype(np.int64) if all(isinstance(v, int) for v in vals) else get_default_dtype().np
     else:
         dt = to_dtype(dtype).np
-    xp = xp_for(resolve_device(device))
-    n = int(np.ceil((end - start) / step))
-    arr = (xp.arange(n, dtype=np.float64) * step + start).astype(dt) if np.dtype(dt).kind == "f" \
-        else xp.arange(start, end, step, dtype=dt)
-    return finish(arr, requires_grad)
+    if dt.kind in "iub":
+        # an integer dtype computes in integers, as PyTorch's int64 accumulator
+        start, end, step = (int(v) for v in (start, end, step))
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    for v in (start, end):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    xp = _alloc_xp(resolve_device(device))
+    n = max(int(np.ceil((end - start) / step)), 0)  # host arithmetic on Python numbers
+    if dt.kind in "fc":
+        arr = (xp.arange(n, dtype=np.float64) * step + start).astype(dt)
+    else:
+        arr = (xp.arange(n, dtype=np.int64) * step + start).astype(dt)
+    return _out(finish(arr, requires_grad), out)
 
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    """`steps` evenly spaced values from start to end, both included, computed as PyTorch does:
+    the first half forward from `start`, the second half back from `end` (so both ends are exact)."""
+    start, end = _number(start), _number(end)
+    if not isinstance(steps, int) or isinstance(steps, bool):
+        steps = steps.__index__()
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = to_dtype(dtype).np if dtype is not None else (
+        get_default_dtype().np if not isinstance(start, complex) and not isinstance(end, complex)
+        else to_dtype(complex).np)
+    xp = _alloc_xp(resolve_device(device))
+    return _out(finish(_linspace(xp, start, end, steps, dt), requires_grad), out)
+
+
+def _linspace(xp, start, end, steps, dt):
+    # the step is computed in the dtype (float64 for integers, which then truncate); each value is
+    # start + step * i (first half) or end - step * (steps - 1 - i) (second half) with one rounding,
+    # as PyTorch's fused multiply-add: float32 / float16 evaluate it exactly in float64
+    ct = dt if dt.kind in "fc" else np.dtype(np.float64)
+    if steps == 0:
+        return xp.empty((0,), dtype=dt)
+    if steps == 1:
+        return xp.full((1,), start, dtype=ct).astype(dt)
+    s, e = ct.type(start), ct.type(end)
+    step = (e - s) / ct.type(steps - 1)
+    wide = np.dtype(np.float64) if ct.itemsize < 8 and ct.kind == "f" else ct
+    idx = xp.arange(steps, dtype=wide)
+    fwd = wide.type(s) + wide.type(step) * idx
+    back = wide.type(e) - wide.type(step) * (steps - 1 - idx)
+    return xp.where(idx < steps // 2, fwd, back).astype(dt)
+
+
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    """base ** linspace(start, end, steps)."""
+    start, end = _number(start), _number(end)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = to_dtype(dtype).np if dtype is not None else get_default_dtype().np
+    xp = _alloc_xp(resolve_device(device))
+    ct = dt if dt.kind in "fc" else np.dtype(np.float64)
+    exps = _linspace(xp, start, end, steps, ct)
+    return _out(finish(xp.power(ct.type(base), exps).astype(dt), requires_grad), out)
+
+
+# ----------------------------------------------------------------------------- *_like
+def _like(input, dtype, device, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    dt = to_dtype(dtype) if dtype is not None else input.dtype
+    dev = resolve_device(device) if device is not None else input.device
+    return input._data.shape, dt.np, dev
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    shape, dt, dev = _like(input, dtype, device, "zeros_like")
+    return finish(_alloc_xp(dev).zeros(shape, dtype=dt), requires_grad)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    shape, dt, dev = _like(input, dtype, device, "ones_like")
+    return finish(_alloc_xp(dev).ones(shape, dtype=dt), requires_grad)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    shape, dt, dev = _like(input, dtype, device, "empty_like")
+    return finish(_alloc_xp(dev).empty(shape, dtype=dt), requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    """A tensor shaped like `input` (and of its dtype unless `dtype`) filled with `fill_value`."""
+    shape, dt, dev = _like(input, dtype, device, "full_like")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    xp = _alloc_xp(dev)
+    with np.errstate(invalid="ignore", over="ignore"):  # host-side cast of the fill value
+        v = np.asarray(fill_value).astype(dt) if np.dtype(dt).kind != "b" else bool(fill_value)
+    return finish(xp.full(shape, v, dtype=dt), requires_grad)
