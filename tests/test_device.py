@@ -495,19 +495,21 @@ def test_training_step_makes_no_host_round_trip(standin):
     F = tinynn.nn.functional
     need("cross_entropy", F)
     tinynn.manual_seed(0)
-    model = _mlp().to("cuda")
-    opt = need("SGD", optim)(model.parameters(), lr=0.1, momentum=0.9)
     x = tinynn.randn(16, 4, device="cuda")
     y = tinynn.tensor([i % 3 for i in range(16)], device="cuda")
-    _train_step(model, opt, x, y)  # warm-up (state creation)
-    fakecupy.reset_sync_counts(trace=True)
-    loss = _train_step(model, opt, x, y)
-    counts = fakecupy.sync_counts()
-    trace = "\n".join(f"[{k}]\n{s}" for k, s in fakecupy.sync_trace())
-    assert counts == {"transfer": 0, "scalar": 0, "shape": 0}, f"host syncs in a training step:\n{trace}"
-    loss.item()
-    assert sum(fakecupy.sync_counts().values()) == 1
-    fakecupy.reset_sync_counts()
+    for name, kw in (("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {"lr": 1e-3}),
+                     ("AdamW", {"lr": 1e-3}), ("RMSprop", {"lr": 1e-3})):
+        model = _mlp().to("cuda")
+        opt = need(name, optim)(model.parameters(), **kw)
+        _train_step(model, opt, x, y)  # warm-up (state creation)
+        fakecupy.reset_sync_counts(trace=True)
+        loss = _train_step(model, opt, x, y)
+        counts = fakecupy.sync_counts()
+        trace = "\n".join(f"[{k}]\n{s}" for k, s in fakecupy.sync_trace())
+        assert counts == {"transfer": 0, "scalar": 0, "shape": 0}, f"{name}: host syncs in a step:\n{trace}"
+        loss.item()
+        assert sum(fakecupy.sync_counts().values()) == 1
+        fakecupy.reset_sync_counts()
 
 
 # ----------------------------------------------------------------------------------------
@@ -631,3 +633,22 @@ def test_standin_wraps_out_of_range_indices_and_tracks_devices():
         b + 1
     with xp.cuda.Device(1):
         assert (b + 1).device.id == 1
+
+
+def test_factories_on_another_gpu_keep_the_current_device(standin):
+    assert cuda.current_device() == 0
+    for make in (lambda: tinynn.zeros(2, device="cuda:1"), lambda: tinynn.full((2,), 1.0, device="cuda:1"),
+                 lambda: tinynn.arange(3, device="cuda:1"), lambda: tinynn.randn(2, device="cuda:1"),
+                 lambda: tinynn.tensor([1.0], device="cuda:1"), lambda: tinynn.ones(1, device="cpu").cuda(1)):
+        assert on_cuda(make(), 1)
+        assert cuda.current_device() == 0, "a factory on cuda:1 must not change the current GPU"
+
+
+@pytest.mark.parametrize("split", ["unbind", "split", "chunk"])
+def test_backward_through_unused_outputs_stays_on_the_gpu(standin, split):
+    """Gradients the engine fills with zeros (outputs that got none) are made on the graph's device."""
+    x = tinynn.ones(4, 2, device="cuda", requires_grad=True)
+    y = x * 2  # a non-leaf input: the node has no leaf or saved tensor to take the device from
+    parts = {"unbind": lambda: y.unbind(0), "split": lambda: y.split(1), "chunk": lambda: y.chunk(4)}[split]()
+    parts[0].sum().backward()
+    assert on_cuda(x.grad) and x.grad.tolist() == [[2.0, 2.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]

@@ -56,7 +56,11 @@ def _cur() -> int:
 _SITES: dict | None = None  # (file:line in tinynn, function) -> {kind: count}, when profiling
 _TINYNN_DIR = None
 # where a sync is what the caller asked for (Tensor.item/tolist/__float__, printing, gradcheck)
-_USER_SYNC_FILES = ("tensor.py", "_tensor_str.py", "autograd/gradcheck.py")
+_USER_SYNC_FILES = ("tensor.py", "_tensor_str.py", "autograd/gradcheck.py", "autograd/function.py",
+                   "backend.py")  # (backend's to_host is passed through to whoever called it)
+
+
+_EXPLICIT_MOVES = {"ToCopy.forward", "ToCopy.backward", "Copy.forward"}
 
 
 def _sync(kind: str) -> None:
@@ -81,6 +85,8 @@ def _record_site(kind):
         if not fn.startswith(_TINYNN_DIR):
             return
         rel = fn[len(_TINYNN_DIR):]
+        if getattr(f.f_code, "co_qualname", "") in _EXPLICIT_MOVES:
+            return  # .to()/.cpu()/copy_() across devices: a move the program asked for
         if rel not in _USER_SYNC_FILES:
             site = _SITES.setdefault((f"{rel}:{f.f_lineno}", f.f_code.co_name), {})
             site[kind] = site.get(kind, 0) + 1
