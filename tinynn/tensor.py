@@ -624,8 +624,6 @@ class Tensor:
     def lerp(self, end, weight): return _ops.lerp(self, end, weight)
     def addcmul(self, tensor1, tensor2, *, value=1): return _ops.addcmul(self, tensor1, tensor2, value=value)
     def addcdiv(self, tensor1, tensor2, *, value=1): return _ops.addcdiv(self, tensor1, tensor2, value=value)
-    def addcmul(self, tensor1, tensor2, *, value=1): return _ops.addcmul(self, tensor1, tensor2, value=value)
-    def addcdiv(self, tensor1, tensor2, *, value=1): return _ops.addcdiv(self, tensor1, tensor2, value=value)
     def floor(self): return _ops.floor(self)
     def ceil(self): return _ops.ceil(self)
     def round(self, *, decimals=0): return _ops.round(self, decimals=decimals)
@@ -678,6 +676,7 @@ class Tensor:
     def argmax(self, *args, **kwargs): return _ops.argmax(self, *args, **kwargs)
     def argmin(self, *args, **kwargs): return _ops.argmin(self, *args, **kwargs)
     def median(self, *args, **kwargs): return _ops.median(self, *args, **kwargs)
+    def nanmedian(self, *args, **kwargs): return _ops.nanmedian(self, *args, **kwargs)
     def mode(self, *args, **kwargs): return _ops.mode(self, *args, **kwargs)
     def logsumexp(self, *args, **kwargs): return _ops.logsumexp(self, *args, **kwargs)
     def norm(self, *args, **kwargs): return _ops.norm(self, *args, **kwargs)
@@ -702,6 +701,13 @@ class Tensor:
     def diagonal(self, offset=0, dim1=0, dim2=1): return _ops.diagonal(self, offset, dim1, dim2)
     def tril(self, diagonal=0): return _ops.tril(self, diagonal)
     def triu(self, diagonal=0): return _ops.triu(self, diagonal)
+    def vdot(self, other): return _ops.vdot(self, other)
+    def addmv(self, mat, vec, *, beta=1, alpha=1): return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+    def addr(self, vec1, vec2, *, beta=1, alpha=1): return _ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1): return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1): return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    def cov(self, *, correction=1, fweights=None, aweights=None): return _ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+    def corrcoef(self): return _ops.corrcoef(self)
 
     # shapes and views
     def view(self, *shape): return _ops.view(self, *shape)
@@ -820,30 +826,6 @@ class Tensor:
     def bitwise_and_(self, other): return _ops.inplace(self, _ops.bitwise_and, other)
     def bitwise_or_(self, other): return _ops.inplace(self, _ops.bitwise_or, other)
     def bitwise_xor_(self, other): return _ops.inplace(self, _ops.bitwise_xor, other)
-    def exp2_(self): return _ops.inplace(self, _ops.exp2)
-    def expm1_(self): return _ops.inplace(self, _ops.expm1)
-    def log2_(self): return _ops.inplace(self, _ops.log2)
-    def log10_(self): return _ops.inplace(self, _ops.log10)
-    def tan_(self): return _ops.inplace(self, _ops.tan)
-    def asin_(self): return _ops.inplace(self, _ops.asin)
-    def acos_(self): return _ops.inplace(self, _ops.acos)
-    def atan_(self): return _ops.inplace(self, _ops.atan)
-    def atan2_(self, other): return _ops.inplace(self, _ops.atan2, other)
-    def sinh_(self): return _ops.inplace(self, _ops.sinh)
-    def cosh_(self): return _ops.inplace(self, _ops.cosh)
-    def erf_(self): return _ops.inplace(self, _ops.erf)
-    def frac_(self): return _ops.inplace(self, _ops.frac)
-    def sgn_(self): return _ops.inplace(self, _ops.sgn)
-    def float_power_(self, exponent): return _ops.inplace(self, _ops.float_power, exponent)
-    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None): return _ops.inplace(self, _ops.nan_to_num, nan, posinf, neginf)
-    def logical_not_(self): return _ops.inplace(self, _ops.logical_not)
-    def logical_and_(self, other): return _ops.inplace(self, _ops.logical_and, other)
-    def logical_or_(self, other): return _ops.inplace(self, _ops.logical_or, other)
-    def logical_xor_(self, other): return _ops.inplace(self, _ops.logical_xor, other)
-    def bitwise_not_(self): return _ops.inplace(self, _ops.bitwise_not)
-    def bitwise_and_(self, other): return _ops.inplace(self, _ops.bitwise_and, other)
-    def bitwise_or_(self, other): return _ops.inplace(self, _ops.bitwise_or, other)
-    def bitwise_xor_(self, other): return _ops.inplace(self, _ops.bitwise_xor, other)
     def clamp_(self, min=None, max=None): return _ops.inplace(self, _ops.clamp, min, max)
     clip_ = clamp_
     def clamp_min_(self, min): return _ops.inplace(self, _ops.clamp_min, min)
@@ -865,9 +847,6 @@ class Tensor:
     def bernoulli_(self, p=0.5, *, generator=None): return _ops.bernoulli_(self, p, generator=generator)
     def exponential_(self, lambd=1.0, *, generator=None): return _ops.exponential_(self, lambd, generator=generator)
     def random_(self, *args, generator=None): return _ops.random_(self, *args, generator=generator)
-    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None): return _ops.cauchy_(self, median, sigma, generator=generator)
-    def log_normal_(self, mean=1.0, std=2.0, *, generator=None): return _ops.log_normal_(self, mean, std, generator=generator)
-    def geometric_(self, p, *, generator=None): return _ops.geometric_(self, p, generator=generator)
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None): return _ops.cauchy_(self, median, sigma, generator=generator)
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None): return _ops.log_normal_(self, mean, std, generator=generator)
     def geometric_(self, p, *, generator=None): return _ops.geometric_(self, p, generator=generator)
@@ -899,11 +878,6 @@ _LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16":
                  "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
                  "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
 _LEGACY_TYPES = {v: getattr(_dtype, k if k != "bool" else "bool_") for k, v in _LEGACY_NAMES.items()}
-
-
-def _comparable(v) -> bool:
-    """`t == v` compares elementwise with tensors, numbers and arrays; anything else is unequal."""
-    return isinstance(v, (Tensor, int, float, complex)) or hasattr(v, "__array__")
 
 
 def _comparable(v) -> bool:
