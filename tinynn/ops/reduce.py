@@ -24,7 +24,7 @@ from ._util import canonical_dim, canonical_dims
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median", "nanmedian",
            "mode", "logsumexp", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero",
-           "return_types", "reduce_args", "expand_reduced"]
+           "return_types"]
 
 _int = builtins.int
 _bool = builtins.bool
