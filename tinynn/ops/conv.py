@@ -1,2 +1,1354 @@
-"""conv ops (to be filled)."""
-__all__ = []
+"""Convolution, pooling, padding and resampling ops: one N-d implementation serves 1-D, 2-D, 3-D.
+
+Convolution is im2col over a strided window view of the (zero-padded) input and ONE matrix
+product per layer (batched over groups only). The columns are laid out as
+(groups, C/groups * prod(kernel), N * prod(out)): channel and kernel offsets are rows, batch and
+output positions are columns. With that layout the three products of a layer are each one GEMM:
+
+    forward          y^T    = W   @ cols          (G, O/G, N*L)
+    weight grad      dW     = g^T @ cols^T        (G, O/G, C/G*K)
+    input grad       dcols  = W^T @ g^T           (G, C/G*K, N*L), then col2im
+
+col2im adds the columns back by strided accumulation: one add per kernel offset (kh*kw slices of
+the padded gradient), never np.add.at. The same per-offset slicing drives max/avg pooling.
+
+Double backward: each of the three products is its own Function whose backward is written with the
+other two (the gradient of a convolution is a transposed convolution and a weight-gradient
+convolution, and so on), so gradients of any order work while every step stays one GEMM.
+Pooling works likewise: max pooling's backward is a scatter Function whose backward is a gather,
+and average pooling's backward is its adjoint, whose backward is the pooling again.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np  # host-side metadata only (index tables, dtype info); math goes through xp
+
+from ..autograd.function import Function
+from ..autograd.grad_mode import _state as _grad_state
+from ..backend import as_strided, get_array_module, is_cuda_array, scatter_add
+from ..tensor import Tensor
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "avg_pool1d",
+           "adaptive_avg_pool1d", "adaptive_max_pool1d", "constant_pad_nd", "pixel_shuffle",
+           "pixel_unshuffle"]
+
+_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _tname(a) -> str:
+    return _DTYPE_NAMES.get(str(a.dtype), str(a.dtype))
+
+
+# ===================================================================================== helpers
+def _ntuple(v, n: int, name: str, what: str = "convolution") -> tuple:
+    """An int or a sequence of n ints -> a tuple of n ints (PyTorch's message otherwise)."""
+    if isinstance(v, (bool, np.bool_)):
+        v = int(v)
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * n
+    v = tuple(int(e) for e in v)
+    if len(v) == 1:
+        return v * n
+    if len(v) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to "
+                           f"match the {what} dimensions, but got {name}={list(v)}")
+    return v
+
+
+def _pad_array(a, pads, value=0):
+    """`a` with its last len(pads) dims padded by (lo, hi) pairs, filled with `value`.
+
+    Returns `a` itself when every pad is zero (no copy)."""
+    if not any(lo or hi for lo, hi in pads):
+        return a
+    xp = get_array_module(a)
+    lead = a.ndim - len(pads)
+    shape = a.shape[:lead] + tuple(s + lo + hi for s, (lo, hi) in zip(a.shape[lead:], pads))
+    out = xp.empty(shape, dtype=a.dtype) if value != 0 else xp.zeros(shape, dtype=a.dtype)
+    if value != 0:
+        out.fill(value)
+    out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(a.shape[lead:], pads))] = a
+    return out
+
+
+def _crop(a, pads, sizes):
+    """The interior of a padded array (a contiguous copy), inverse of _pad_array."""
+    if not any(lo or hi for lo, hi in pads) and tuple(a.shape[a.ndim - len(pads):]) == tuple(sizes):
+        return a
+    xp = get_array_module(a)
+    return xp.ascontiguousarray(a[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sizes, pads))])
+
+
+def _offset_slices(kernel, stride, dilation, out):
+    """For each kernel offset (row-major), the spatial slices picking that tap of every window."""
+    res = []
+    for offs in itertools.product(*(range(k) for k in kernel)):
+        res.append(tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                         for o, d, s, n in zip(offs, dilation, stride, out)))
+    return res
+
+
+def _window_view(xpad, kernel, stride, dilation, out):
+    """A strided (N, C, *kernel, *out) view of the windows of a padded (N, C, *S) array (no copy)."""
+    st = xpad.strides
+    nd = len(kernel)
+    shape = tuple(xpad.shape[:2]) + tuple(kernel) + tuple(out)
+    strides = tuple(st[:2]) + tuple(st[2 + i] * dilation[i] for i in range(nd)) \
+        + tuple(st[2 + i] * stride[i] for i in range(nd))
+    return as_strided(xpad, shape, strides)
+
+
+def _col2im_into(gxpad, cols, kernel, stride, dilation, out):
+    """gxpad[windows] += cols: cols viewable as (N, C, *kernel, *out); one strided add per offset."""
+    nd = len(kernel)
+    overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+    lead = (slice(None), slice(None))
+    for offs, sl in zip(itertools.product(*(range(k) for k in kernel)),
+                        _offset_slices(kernel, stride, dilation, out)):
+        src = cols[lead + offs]
+        dst = gxpad[lead + sl]
+        if overlap:
+            dst += src
+        else:  # windows do not overlap: every element is written once
+            dst[...] = src
+    del nd
+    return gxpad
+
+
+def _conv_out(sizes, kernel, stride, pads, dilation):
+    return tuple((s + lo + hi - d * (k - 1) - 1) // st + 1
+                 for s, k, st, (lo, hi), d in zip(sizes, kernel, stride, pads, dilation))
+
+
+def _prod(t) -> int:
+    p = 1
+    for v in t:
+        p *= v
+    return p
+
+
+# ============================================================================= convolution
+def _im2col(xd, groups, kernel, stride, pads, dilation, out):
+    """Columns (G, C/G*K, N*L) of the padded input: a copy of the strided window view."""
+    xp = get_array_module(xd)
+    v = _window_view(_pad_array(xd, pads), kernel, stride, dilation, out)  # (N, C, *K, *out)
+    nd = len(kernel)
+    # (C, *K, N, *out): channel/kernel rows, batch/position columns
+    v = v.transpose((1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd)))
+    cols = xp.ascontiguousarray(v)
+    N, C = xd.shape[:2]
+    return cols.reshape(groups, (C // groups) * _prod(kernel), N * _prod(out))
+
+
+def _to_gT(gd, groups):
+    """Output-shaped (N, O, *out) gradient -> (G, O/G, N*L) rows for the GEMMs (one copy)."""
+    xp = get_array_module(gd)
+    N, O = gd.shape[:2]
+    L = _prod(gd.shape[2:])
+    gT = xp.ascontiguousarray(gd.reshape(N, O, L).transpose(1, 0, 2))
+    return gT.reshape(groups, O // groups, N * L)
+
+
+def _mm(a, b):
+    """a @ b over a leading group dim; the common groups=1 case as one plain 2-D GEMM."""
+    xp = get_array_module(a)
+    if a.shape[0] == 1:
+        return xp.matmul(a[0], b[0])[None]
+    return xp.matmul(a, b)
+
+
+def _conv_forward(xd, wd, bd, stride, pads, dilation, groups):
+    """y = conv(x, w) + b on raw arrays; also returns the columns (kept for the weight grad)."""
+    xp = get_array_module(xd)
+    N = xd.shape[0]
+    O = wd.shape[0]
+    kernel = wd.shape[2:]
+    out = _conv_out(xd.shape[2:], kernel, stride, pads, dilation)
+    cols = _im2col(xd, groups, kernel, stride, pads, dilation, out)
+    yT = _mm(wd.reshape(groups, O // groups, -1), cols)  # (G, O/G, N*L): one GEMM
+    yT = yT.reshape((O, N) + out)
+    res = xp.empty((N, O) + out, dtype=yT.dtype)
+    src = yT.swapaxes(0, 1)
+    if bd is not None:  # the bias add fuses with the layout copy
+        xp.add(src, bd.reshape((1, O) + (1,) * len(out)), out=res)
+    else:
+        res[...] = src
+    return res, cols
+
+
+def _conv_input_grad(gd, wd, x_shape, stride, pads, dilation, groups, gT=None):
+    """The transposed convolution: col2im(W^T @ g^T) into an x-shaped array."""
+    xp = get_array_module(gd)
+    if gT is None:
+        gT = _to_gT(gd, groups)
+    O = wd.shape[0]
+    kernel = wd.shape[2:]
+    out = gd.shape[2:]
+    N, C = x_shape[:2]
+    nd = len(kernel)
+    w3 = wd.reshape(groups, O // groups, -1)
+    gcols = _mm(w3.transpose(0, 2, 1), gT)  # (G, C/G*K, N*L): one GEMM
+    gcols = gcols.reshape((C,) + tuple(kernel) + (N,) + tuple(out))
+    gcols = gcols.transpose((1 + nd, 0) + tuple(range(1, 1 + nd)) + tuple(range(2 + nd, 2 + 2 * nd)))
+    padded = (N, C) + tuple(s + lo + hi for s, (lo, hi) in zip(x_shape[2:], pads))
+    gxpad = xp.zeros(padded, dtype=gcols.dtype)
+    _col2im_into(gxpad, gcols, kernel, stride, dilation, out)
+    return _crop(gxpad, pads, x_shape[2:])
+
+
+def _conv_weight_grad(xd, gd, w_shape, stride, pads, dilation, groups, cols=None, gT=None):
+    """dW = g^T @ cols^T (one GEMM)."""
+    if cols is None:
+        cols = _im2col(xd, groups, tuple(w_shape[2:]), stride, pads, dilation, tuple(gd.shape[2:]))
+    if gT is None:
+        gT = _to_gT(gd, groups)
+    return _mm(gT, cols.transpose(0, 2, 1)).reshape(w_shape)
+
+
+def _sum_bias(g, nd):
+    """Bias gradient: the output gradient summed over batch and positions."""
+    return g.sum(dim=(0,) + tuple(range(2, 2 + nd)))
+
+
+class _ConvNd(Function):
+    """y = conv(x, w) + b. Backward: a transposed conv for x, a weight-grad conv for w."""
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pads, dilation, groups):
+        ctx.conf = (stride, pads, dilation, groups)
+        y, cols = _conv_forward(x._data, w._data, None if b is None else b._data, stride, pads,
+                                dilation, groups)
+        needs = getattr(ctx, "needs_input_grad", None)
+        if needs is not None:
+            # the columns are the weight gradient's other operand: keep them rather than redo im2col
+            ctx.save_for_backward(x, w, Tensor._make(cols) if needs[1] else None)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, w, cols = ctx.saved_tensors
+        stride, pads, dilation, groups = ctx.conf
+        needs = ctx.needs_input_grad
+        gT = _to_gT(grad_output._data, groups) if needs[0] or needs[1] else None
+        gx = gw = gb = None
+        if needs[0]:
+            gx = _ConvTransposeNd.apply(grad_output, w, None, tuple(x.shape), stride, pads, dilation,
+                                        groups, gT=gT)
+        if needs[1]:
+            gw = _ConvWeightGrad.apply(x, grad_output, tuple(w.shape), stride, pads, dilation, groups,
+                                       cols=None if cols is None else cols._data, gT=gT)
+        if needs[2]:
+            if _grad_state.enabled:
+                gb = _sum_bias(grad_output, len(stride))
+            else:  # from the already transposed gradient: a contiguous row sum
+                gb = Tensor._make(gT.reshape(w.shape[0], -1).sum(1))
+        return gx, gw, gb, None, None, None, None
+
+
+class _ConvTransposeNd(Function):
+    """Transposed convolution (the input gradient of _ConvNd): x-shaped col2im(W^T @ g)."""
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, g, w, b, x_shape, stride, pads, dilation, groups, gT=None):
+        ctx.conf = (x_shape, stride, pads, dilation, groups)
+        xp = get_array_module(g._data)
+        res = _conv_input_grad(g._data, w._data, x_shape, stride, pads, dilation, groups, gT=gT)
+        if b is not None:
+            res += b._data.reshape((1, -1) + (1,) * (len(x_shape) - 2))
+        ctx.save_for_backward(g, w)
+        del xp
+        return res
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        g, w = ctx.saved_tensors
+        x_shape, stride, pads, dilation, groups = ctx.conf
+        needs = ctx.needs_input_grad
+        dg = dw = db = None
+        if needs[0]:
+            dg = _ConvNd.apply(grad_output, w, None, stride, pads, dilation, groups)
+        if needs[1]:
+            dw = _ConvWeightGrad.apply(grad_output, g, tuple(w.shape), stride, pads, dilation, groups)
+        if needs[2]:
+            db = _sum_bias(grad_output, len(stride))
+        return dg, dw, db, None, None, None, None, None
+
+
+class _ConvWeightGrad(Function):
+    """dW of a convolution from its input x and output gradient g (one GEMM)."""
+    node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, x, g, w_shape, stride, pads, dilation, groups, cols=None, gT=None):
+        ctx.conf = (stride, pads, dilation, groups)
+        ctx.save_for_backward(x, g)
+        return _conv_weight_grad(x._data, g._data, w_shape, stride, pads, dilation, groups, cols, gT)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, g = ctx.saved_tensors
+        stride, pads, dilation, groups = ctx.conf
+        needs = ctx.needs_input_grad
+        dx = dg = None
+        if needs[0]:
+            dx = _ConvTransposeNd.apply(g, grad_output, None, tuple(x.shape), stride, pads, dilation,
+                                        groups)
+        if needs[1]:
+            dg = _ConvNd.apply(x, grad_output, None, stride, pads, dilation, groups)
+        return dx, dg, None, None, None, None, None
+
+
+def _check_conv_args(input, weight, bias, nd, name, groups, transposed=False):
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{name}() argument 'input' and 'weight' must be Tensors, not "
+                        f"{type(input).__name__} and {type(weight).__name__}")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but "
+                           f"got input of size: {list(input.shape)}")
+    if weight.dim() != nd + 2:
+        raise RuntimeError(f"weight should have at least three dimensions" if nd + 2 < 3 else
+                           f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input "
+                           f"{list(input.shape)}, but got {weight.dim()}-dimensional weight of size "
+                           f"{list(weight.shape)} instead")
+    xdt, wdt = input._data.dtype, weight._data.dtype
+    if xdt != wdt:
+        raise RuntimeError(f"expected scalar type {_tname(weight._data)} but found {_tname(input._data)}"
+                           if xdt.kind == "f" and wdt.kind == "f" and xdt.itemsize > wdt.itemsize else
+                           f"Input type ({_tname(input._data).lower()}) and weight type "
+                           f"({_tname(weight._data).lower()}) should be the same")
+    if bias is not None and bias._data.dtype != xdt:
+        raise RuntimeError(f"Input type ({_tname(input._data).lower()}) and bias type "
+                           f"({_tname(bias._data).lower()}) should be the same")
+    if not isinstance(groups, (int, np.integer)) or groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    out_ch = weight.shape[0]
+    if out_ch % groups != 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
+                           f"dimension 0, but got weight of size [{list(weight.shape)}] instead")
+
+
+def _batchify(input, nd):
+    """(C, *S) -> (1, C, *S); returns the tensor and whether to squeeze the result again."""
+    if input.dim() == nd + 1:
+        return input.unsqueeze(0), True
+    return input, False
+
+
+def _conv_padding(padding, x_sizes, kernel, stride, dilation, nd):
+    """PyTorch's padding argument (int, tuple, 'same', 'valid') -> (lo, hi) pairs."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                lo = total // 2
+                pads.append((lo, total - lo))
+            return tuple(pads)
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
+    p = _ntuple(padding, nd, "padding")
+    if any(v < 0 for v in p):
+        raise RuntimeError("negative padding is not supported")
+    return tuple((v, v) for v in p)
+
+
+def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
+    _check_conv_args(input, weight, bias, nd, name, groups)
+    x, squeeze = _batchify(input, nd)
+    stride = _ntuple(stride, nd, "stride")
+    dilation = _ntuple(dilation, nd, "dilation")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    kernel = tuple(weight.shape[2:])
+    pads = _conv_padding(padding, tuple(x.shape[2:]), kernel, stride, dilation, nd)
+    C = x.shape[1]
+    if weight.shape[1] * groups != C:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(x.shape)} to have {weight.shape[1] * groups} channels, but got "
+                           f"{C} channels instead")
+    padded = [s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads)]
+    eff = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if any(p < e for p, e in zip(padded, eff)):
+        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                           f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater "
+                           "than actual input size")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional "
+                           f"with {weight.shape[0]} elements, but got bias of size {list(bias.shape)} "
+                           "instead")
+    y = _ConvNd.apply(x, weight, bias, stride, pads, dilation, int(groups))
+    return y.squeeze(0) if squeeze else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution over (N, C, L) or (C, L)."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution over (N, C, H, W) or (C, H, W)."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution over (N, C, D, H, W) or (C, D, H, W)."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, nd, name):
+    _check_conv_args(input, weight, bias, nd, name, groups, transposed=True)
+    x, squeeze = _batchify(input, nd)
+    stride = _ntuple(stride, nd, "stride")
+    dilation = _ntuple(dilation, nd, "dilation")
+    if isinstance(padding, str):
+        raise RuntimeError(f"{name}: padding must be an int or a tuple for transposed convolution, "
+                           f"got '{padding}'")
+    padding = _ntuple(padding, nd, "padding")
+    output_padding = _ntuple(output_padding, nd, "output_padding")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(v < 0 for v in padding):
+        raise RuntimeError("negative padding is not supported")
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= s and op >= d:
+            raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                               f"output_padding_height: {op}, output_padding_width: {op}, stride_height: "
+                               f"{s}, stride_width: {s}, dilation_height: {d}, dilation_width: {d}")
+    C_in = x.shape[1]
+    if weight.shape[0] != C_in:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
+                           f"{list(x.shape)} to have {weight.shape[0]} channels, but got {C_in} channels "
+                           "instead")
+    kernel = tuple(weight.shape[2:])
+    C_out = weight.shape[1] * groups
+    sizes = tuple((s - 1) * st - 2 * p + d * (k - 1) + op + 1
+                  for s, st, p, d, k, op in zip(x.shape[2:], stride, padding, dilation, kernel,
+                                                output_padding))
+    if any(s <= 0 for s in sizes):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}). "
+                           f"Calculated output size per channel: ({' x '.join(map(str, sizes))}). "
+                           "Output size is too small")
+    if bias is not None and tuple(bias.shape) != (C_out,):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected bias to "
+                           f"be 1-dimensional with {C_out} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    pads = tuple((p, p) for p in padding)
+    y = _ConvTransposeNd.apply(x, weight, bias, (x.shape[0], C_out) + sizes, stride, pads, dilation,
+                               int(groups))
+    return y.squeeze(0) if squeeze else y
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution (the gradient of conv1d with respect to its input)."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                             "conv_transpose1d")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution (the gradient of conv2d with respect to its input)."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                             "conv_transpose2d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """3-D transposed convolution."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                             "conv_transpose3d")
+
+
+# ===================================================================== unfold / fold (im2col)
+class _Im2Col(Function):
+    """F.unfold: (N, C, *S) -> (N, C*K, L) sliding-window columns."""
+    node_name = "Im2ColBackward0"
+
+    @staticmethod
+    def forward(ctx, x, kernel, dilation, pads, stride):
+        xd = x._data
+        xp = get_array_module(xd)
+        out = _conv_out(xd.shape[2:], kernel, stride, pads, dilation)
+        ctx.conf = (tuple(xd.shape[2:]), kernel, dilation, pads, stride)
+        v = _window_view(_pad_array(xd, pads), kernel, stride, dilation, out)
+        N, C = xd.shape[:2]
+        return xp.ascontiguousarray(v).reshape(N, C * _prod(kernel), _prod(out))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        sizes, kernel, dilation, pads, stride = ctx.conf
+        return _Col2Im.apply(grad_output, sizes, kernel, dilation, pads, stride), None, None, None, None
+
+
+class _Col2Im(Function):
+    """F.fold: (N, C*K, L) columns summed back into (N, C, *S)."""
+    node_name = "Col2ImBackward0"
+
+    @staticmethod
+    def forward(ctx, cols, sizes, kernel, dilation, pads, stride):
+        cd = cols._data
+        xp = get_array_module(cd)
+        out = _conv_out(sizes, kernel, stride, pads, dilation)
+        ctx.conf = (sizes, kernel, dilation, pads, stride)
+        N = cd.shape[0]
+        K = _prod(kernel)
+        C = cd.shape[1] // K
+        padded = (N, C) + tuple(s + lo + hi for s, (lo, hi) in zip(sizes, pads))
+        gxpad = xp.zeros(padded, dtype=cd.dtype)
+        _col2im_into(gxpad, cd.reshape((N, C) + tuple(kernel) + tuple(out)), kernel, stride, dilation,
+                     out)
+        return _crop(gxpad, pads, sizes)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        sizes, kernel, dilation, pads, stride = ctx.conf
+        return _Im2Col.apply(grad_output, kernel, dilation, pads, stride), None, None, None, None, None
+
+
+def _im2col_op(input, kernel_size, dilation=1, padding=0, stride=1):
+    nd = input.dim() - 2
+    kernel = _ntuple(kernel_size, nd, "kernel_size")
+    dilation = _ntuple(dilation, nd, "dilation")
+    padding = _ntuple(padding, nd, "padding")
+    stride = _ntuple(stride, nd, "stride")
+    return _Im2Col.apply(input, kernel, dilation, tuple((p, p) for p in padding), stride)
+
+
+def _col2im_op(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    nd = len(output_size) if not isinstance(output_size, int) else 2
+    sizes = _ntuple(output_size, nd, "output_size")
+    kernel = _ntuple(kernel_size, nd, "kernel_size")
+    dilation = _ntuple(dilation, nd, "dilation")
+    padding = _ntuple(padding, nd, "padding")
+    stride = _ntuple(stride, nd, "stride")
+    pads = tuple((p, p) for p in padding)
+    K = _prod(kernel)
+    if input.shape[1] % K != 0:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of "
+                           f"kernel_size, but got input.size(1)={input.shape[1]} and "
+                           f"kernel_size={kernel}")
+    out = _conv_out(sizes, kernel, stride, pads, dilation)
+    if _prod(out) != input.shape[2]:
+        raise RuntimeError(f"Given output_size={sizes}, kernel_size={kernel}, dilation={dilation}, "
+                           f"padding={padding}, stride={stride}, expected size of input's dimension 2 to "
+                           f"match the calculated number of sliding blocks {' * '.join(map(str, out))} = "
+                           f"{_prod(out)}, but got input.size(2)={input.shape[2]}.")
+    return _Col2Im.apply(input, sizes, kernel, dilation, pads, stride)
+
+
+# ==================================================================================== pooling
+def _pool_out(size, k, s, p, d, ceil_mode):
+    """PyTorch's pooling output size (with its ceil_mode rule: the last window must start inside)."""
+    num = size + 2 * p - d * (k - 1) - 1 + ((s - 1) if ceil_mode else 0)
+    o = num // s + 1 if num >= 0 else 0
+    if ceil_mode and o > 0 and (o - 1) * s >= size + p:
+        o -= 1
+    return o
+
+
+def _pool_pads(sizes, kernel, stride, padding, dilation, out):
+    """(lo, hi) pads reaching every window: `padding` on the left, as much as needed on the right."""
+    pads = []
+    for s, k, st, p, d, o in zip(sizes, kernel, stride, padding, dilation, out):
+        need = (o - 1) * st + d * (k - 1) + 1 if o > 0 else 0
+        pads.append((p, max(need - s - p, 0)))
+    return tuple(pads)
+
+
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
+    kernel = _ntuple(kernel_size, nd, "kernel_size", "pooling")
+    stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else _ntuple(stride, nd, "stride", "pooling")
+    padding = _ntuple(padding, nd, "padding", "pooling")
+    dilation = _ntuple(dilation, nd, "dilation", "pooling")
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError(f"{name}: kernel_size must be greater than zero, but got "
+                           f"{', '.join(f'k{i}: {k}' for i, k in enumerate(kernel))}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{name}: stride must be greater than zero")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"{name}: dilation must be greater than zero")
+    for k, p, d in zip(kernel, padding, dilation):
+        if p < 0 or p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+    sizes = tuple(x.shape[x.dim() - nd:])
+    out = tuple(_pool_out(s, k, st, p, d, ceil_mode)
+                for s, k, st, p, d in zip(sizes, kernel, stride, padding, dilation))
+    if any(o <= 0 for o in out):
+        lead = x.shape[x.dim() - nd - 1] if x.dim() > nd else 1
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (lead,) + sizes))}). Calculated "
+                           f"output size: ({'x'.join(map(str, (lead,) + out))}). Output size is too small")
+    return kernel, stride, padding, dilation, sizes, out
+
+
+def _pool_input_check(input, nd, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.dim() not in (nd + 1, nd + 2) or any(s == 0 for s in input.shape[1:]):
+        dims = f"{nd + 1}D or {nd + 2}D"
+        raise RuntimeError(f"non-empty {dims} (batch mode) tensor expected for input")
+
+
+def _lowest(dtype):
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min
+
+
+class _MaxPoolBase(Function):
+    """Max over each window; the tap index of the (first) max is kept for backward."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, pads, dilation, out, want_index):
+        xd = x._data
+        xp = get_array_module(xd)
+        nd = len(kernel)
+        xpad = _pad_array(xd, pads, _lowest(xd.dtype))
+        slices = _offset_slices(kernel, stride, dilation, out)
+        lead = (Ellipsis,)
+        m = xpad[lead + slices[0]].copy()
+        for sl in slices[1:]:
+            xp.maximum(m, xpad[lead + sl], out=m)  # NaN propagates, as in PyTorch
+        needs = getattr(ctx, "needs_input_grad", None)
+        ctx.conf = (tuple(xd.shape), kernel, stride, pads, dilation, out)
+        if not want_index and not needs:
+            return m, None
+        # tap of the first maximum, with bool/int8 arithmetic only: masked copies (copyto(where=),
+        # where) cost 5x more here (0.59 ms against 3.3 ms for a 64x16x28x28 2x2 pool)
+        K = len(slices)
+        kdt = np.int8 if K <= 127 else np.int32
+        kidx = xp.zeros(m.shape, dtype=kdt)
+        found = xp.zeros(m.shape, dtype=bool)
+        eq = xp.empty(m.shape, dtype=bool)
+        new = xp.empty(m.shape, dtype=bool)
+        tmp = xp.empty(m.shape, dtype=kdt)
+        for o in range(K):
+            if o < K - 1:
+                xp.equal(xpad[lead + slices[o]], m, out=eq)
+                xp.greater(eq, found, out=new)  # eq and not found before
+                xp.logical_or(found, new, out=found)
+            else:
+                xp.logical_not(found, out=new)
+            if o:
+                xp.multiply(new.view(np.int8), kdt(o), out=tmp)
+                kidx += tmp
+        kt = Tensor._make(kidx)
+        if needs:
+            ctx.save_for_backward(kt)
+        del nd
+        return m, kt
+
+    @staticmethod
+    def backward(ctx, grad_output, _grad_index=None):
+        (kidx,) = ctx.saved_tensors
+        x_shape, kernel, stride, pads, dilation, out = ctx.conf
+        gx = _MaxPoolScatter.apply(grad_output, kidx, x_shape, kernel, stride, pads, dilation, out)
+        return gx, None, None, None, None, None, None
+
+
+_MAXPOOL = {nd: type(f"_MaxPool{nd}d", (_MaxPoolBase,),
+                     {"node_name": f"MaxPool{nd}DWithIndicesBackward0", "__module__": __name__})
+            for nd in (1, 2, 3)}
+
+
+class _MaxPoolScatter(Function):
+    """Route each output gradient to its window's argmax tap (x-shaped result)."""
+    node_name = "MaxPoolBackward0"
+
+    @staticmethod
+    def forward(ctx, g, kidx, x_shape, kernel, stride, pads, dilation, out):
+        gd, kd = g._data, kidx._data
+        xp = get_array_module(gd)
+        ctx.conf = (x_shape, kernel, stride, pads, dilation, out)
+        ctx.save_for_backward(kidx)
+        nd = len(kernel)
+        padded = tuple(x_shape[:len(x_shape) - nd]) + tuple(
+            s + lo + hi for s, (lo, hi) in zip(x_shape[len(x_shape) - nd:], pads))
+        gxpad = xp.zeros(padded, dtype=gd.dtype)
+        overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        hit = xp.empty(kd.shape, dtype=bool)
+        for o, sl in enumerate(_offset_slices(kernel, stride, dilation, out)):
+            xp.equal(kd, o, out=hit)
+            dst = gxpad[(Ellipsis,) + sl]
+            if overlap:
+                dst += gd * hit
+            else:  # windows tile: each input element receives from at most one window
+                xp.multiply(gd, hit, out=dst)
+        return _crop(gxpad, pads, x_shape[len(x_shape) - nd:])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (kidx,) = ctx.saved_tensors
+        x_shape, kernel, stride, pads, dilation, out = ctx.conf
+        return (_MaxPoolGather.apply(grad_output, kidx, x_shape, kernel, stride, pads, dilation, out),
+                None, None, None, None, None, None, None)
+
+
+class _MaxPoolGather(Function):
+    """Pick, for each window, the value at its argmax tap (the adjoint of _MaxPoolScatter)."""
+    node_name = "MaxPoolBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gg, kidx, x_shape, kernel, stride, pads, dilation, out):
+        gd, kd = gg._data, kidx._data
+        xp = get_array_module(gd)
+        ctx.conf = (x_shape, kernel, stride, pads, dilation, out)
+        ctx.save_for_backward(kidx)
+        gpad = _pad_array(gd, pads, 0)
+        res = xp.zeros(kd.shape, dtype=gd.dtype)
+        hit = xp.empty(kd.shape, dtype=bool)
+        for o, sl in enumerate(_offset_slices(kernel, stride, dilation, out)):
+            xp.equal(kd, o, out=hit)
+            xp.copyto(res, gpad[(Ellipsis,) + sl], where=hit)
+        return res
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (kidx,) = ctx.saved_tensors
+        x_shape, kernel, stride, pads, dilation, out = ctx.conf
+        return (_MaxPoolScatter.apply(grad_output, kidx, x_shape, kernel, stride, pads, dilation, out),
+                None, None, None, None, None, None, None)
+
+
+def _flat_indices(kidx, sizes, kernel, stride, padding, dilation):
+    """PyTorch's returned indices: flat positions in the (unpadded) input plane, as int64."""
+    xp = get_array_module(kidx)
+    nd = len(kernel)
+    out = kidx.shape[kidx.ndim - nd:]
+    taps = np.array(list(itertools.product(*(range(k) for k in kernel))), dtype=np.int64)  # (K, nd)
+    flat = None
+    for i in range(nd):
+        tap_i = xp.asarray(taps[:, i])[kidx.astype(np.int64)]  # tap offset along dim i
+        base = xp.arange(out[i], dtype=np.int64) * stride[i] - padding[i]
+        base = base.reshape((out[i],) + (1,) * (nd - 1 - i))
+        pos = base + tap_i * dilation[i]
+        flat = pos if flat is None else flat * sizes[i] + pos
+    return flat
+
+
+def _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name):
+    _pool_input_check(input, nd, name)
+    kernel, stride, padding, dilation, sizes, out = _pool_geometry(
+        input, kernel_size, stride, padding, dilation, ceil_mode, nd, name)
+    pads = _pool_pads(sizes, kernel, stride, padding, dilation, out)
+    y, kidx = _MAXPOOL[nd].apply(input, kernel, stride, pads, dilation, out, bool(return_indices))
+    if return_indices:
+        return y, Tensor._make(_flat_indices(kidx._data, sizes, kernel, stride, padding, dilation))
+    return y
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-D max pooling over (N, C, L) or (C, L)."""
+    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1,
+                       "max_pool1d")
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """2-D max pooling over (N, C, H, W) or (C, H, W)."""
+    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2,
+                       "max_pool2d")
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """3-D max pooling over (N, C, D, H, W) or (C, D, H, W)."""
+    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3,
+                       "max_pool3d")
+
+
+# ----------------------------------------------------------------------------- average pooling
+def _avg_divisor(xp, dtype, sizes, kernel, stride, padding, out, count_include_pad, divisor_override):
+    """Per-window divisor as PyTorch computes it: a scalar, or an array over the output positions."""
+    if divisor_override:
+        return float(divisor_override)
+    incl, excl = [], []
+    uniform = True
+    for s, k, st, p, o in zip(sizes, kernel, stride, padding, out):
+        start = np.arange(o) * st - p
+        end = np.minimum(start + k, s + p)
+        size_incl = end - start
+        start_c = np.maximum(start, 0)
+        end_c = np.minimum(end, s)
+        size_excl = end_c - start_c
+        incl.append(size_incl)
+        excl.append(size_excl)
+        sel = size_incl if count_include_pad else size_excl
+        uniform = uniform and bool(np.all(sel == k))
+    if uniform:
+        return float(_prod(kernel))
+    div = None
+    for i, v in enumerate(incl if count_include_pad else excl):
+        v = v.reshape((-1,) + (1,) * (len(sizes) - 1 - i)).astype(np.float64)
+        div = v if div is None else div * v
+    return xp.asarray(div.astype(dtype))
+
+
+class _AvgPoolBase(Function):
+    """Mean over each window: the sum of the kernel taps divided by PyTorch's divisor."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, pads, out, divisor):
+        xd = x._data
+        xp = get_array_module(xd)
+        ctx.conf = (tuple(xd.shape), kernel, stride, pads, out, divisor)
+        xpad = _pad_array(xd, pads, 0)
+        slices = _offset_slices(kernel, stride, (1,) * len(kernel), out)
+        acc = xpad[(Ellipsis,) + slices[0]].copy()
+        for sl in slices[1:]:
+            acc += xpad[(Ellipsis,) + sl]
+        acc /= divisor
+        return acc
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x_shape, kernel, stride, pads, out, divisor = ctx.conf
+        return (_AvgPoolAdjoint.apply(grad_output, x_shape, kernel, stride, pads, out, divisor),
+                None, None, None, None, None)
+
+
+_AVGPOOL = {nd: type(f"_AvgPool{nd}d", (_AvgPoolBase,),
+                     {"node_name": f"AvgPool{nd}DBackward0", "__module__": __name__})
+            for nd in (1, 2, 3)}
+
+
+class _AvgPoolAdjoint(Function):
+    """Spread each output gradient / divisor over its window (the adjoint of average pooling)."""
+    node_name = "AvgPoolBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x_shape, kernel, stride, pads, out, divisor):
+        gd = g._data
+        xp = get_array_module(gd)
+        nd = len(kernel)
+        ctx.conf = (nd, kernel, stride, pads, out, divisor)
+        padded = tuple(x_shape[:len(x_shape) - nd]) + tuple(
+            s + lo + hi for s, (lo, hi) in zip(x_shape[len(x_shape) - nd:], pads))
+        gxpad = xp.zeros(padded, dtype=gd.dtype)
+        gdiv = gd / divisor
+        overlap = any(s < k for k, s in zip(kernel, stride))
+        for sl in _offset_slices(kernel, stride, (1,) * nd, out):
+            dst = gxpad[(Ellipsis,) + sl]
+            if overlap:
+                dst += gdiv
+            else:
+                dst[...] = gdiv
+        return _crop(gxpad, pads, x_shape[len(x_shape) - nd:])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        nd, kernel, stride, pads, out, divisor = ctx.conf
+        return (_AVGPOOL[nd].apply(grad_output, kernel, stride, pads, out, divisor),
+                None, None, None, None, None, None)
+
+
+def _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                nd, name):
+    _pool_input_check(input, nd, name)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    kernel, stride, padding, _, sizes, out = _pool_geometry(input, kernel_size, stride, padding, 1,
+                                                            ceil_mode, nd, name)
+    pads = _pool_pads(sizes, kernel, stride, padding, (1,) * nd, out)
+    xp = get_array_module(input._data)
+    divisor = _avg_divisor(xp, input._data.dtype, sizes, kernel, stride, padding, out,
+                           count_include_pad, divisor_override)
+    return _AVGPOOL[nd].apply(input, kernel, stride, pads, out, divisor)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """1-D average pooling over (N, C, L) or (C, L)."""
+    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1,
+                       "avg_pool1d")
+
+
+def _avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                divisor_override=None):
+    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override, 2, "avg_pool2d")
+
+
+def _avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                divisor_override=None):
+    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override, 3, "avg_pool3d")
+
+
+# ---------------------------------------------------------------------------- adaptive pooling
+def _adaptive_bounds(size, out):
+    """PyTorch's adaptive windows: start = floor(i*S/O), end = ceil((i+1)*S/O)."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    return start, end
+
+
+def _adaptive_sizes(output_size, sizes, nd, name):
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size,) * nd
+    output_size = tuple(output_size)
+    if len(output_size) != nd:
+        raise RuntimeError(f"{name}: internal error: output_size.size() must be {nd}")
+    return tuple(s if o is None else int(o) for o, s in zip(output_size, sizes))
+
+
+class _AdaptiveMatrixPool(Function):
+    """Adaptive average pooling along the last nd dims as products with averaging matrices."""
+    node_name = "AdaptiveAvgPoolBackward0"
+
+    @staticmethod
+    def forward(ctx, x, mats, transpose=False):
+        ctx.mats = mats
+        ctx.transpose = transpose
+        a = x._data
+        xp = get_array_module(a)
+        nd = len(mats)
+        for i, A in enumerate(mats):  # A: (out, in); contract dim -nd+i
+            A = A.T if transpose else A
+            ax = a.ndim - nd + i
+            a = xp.moveaxis(xp.tensordot(a, A, axes=([ax], [1])), -1, ax)
+        return xp.ascontiguousarray(a)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return _AdaptiveMatrixPool.apply(grad_output, ctx.mats, not ctx.transpose), None, None
+
+
+class _AdaptiveAvgPool2d(_AdaptiveMatrixPool):
+    node_name = "AdaptiveAvgPool2DBackward0"
+
+
+def _adaptive_avg_poolnd(input, output_size, nd, name):
+    _pool_input_check(input, nd, name)
+    sizes = tuple(input.shape[input.dim() - nd:])
+    out = _adaptive_sizes(output_size, sizes, nd, name)
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but "
+                           f"received {list(out)}")
+    if all(s % o == 0 for s, o in zip(sizes, out) if o > 0) and all(o > 0 for o in out):
+        k = tuple(s // o for s, o in zip(sizes, out))
+        return _AVGPOOL[nd].apply(input, k, k, ((0, 0),) * nd, out, float(_prod(k)))
+    xp = get_array_module(input._data)
+    mats = []
+    for s, o in zip(sizes, out):
+        start, end = _adaptive_bounds(s, o)
+        A = np.zeros((o, s), dtype=np.float64)
+        for r in range(o):  # a tiny host-side table: out x in
+            A[r, start[r]:end[r]] = 1.0 / (end[r] - start[r])
+        mats.append(xp.asarray(A.astype(input._data.dtype)))
+    cls = _AdaptiveAvgPool2d if nd == 2 else _AdaptiveMatrixPool
+    return cls.apply(input, tuple(mats))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Adaptive average pooling to `output_size` positions over (N, C, L) or (C, L)."""
+    return _adaptive_avg_poolnd(input, output_size, 1, "adaptive_avg_pool1d")
+
+
+def _adaptive_avg_pool2d(input, output_size):
+    return _adaptive_avg_poolnd(input, output_size, 2, "adaptive_avg_pool2d")
+
+
+def _adaptive_avg_pool3d(input, output_size):
+    return _adaptive_avg_poolnd(input, output_size, 3, "adaptive_avg_pool3d")
+
+
+class _ScatterFlat(Function):
+    """Add g into an x-shaped zero array at flat spatial indices (per leading position)."""
+    node_name = "MaxUnpoolBackward0"
+
+    @staticmethod
+    def forward(ctx, g, idx, x_shape, nd):
+        gd, id_ = g._data, idx._data
+        xp = get_array_module(gd)
+        ctx.save_for_backward(idx)
+        ctx.conf = (x_shape, nd)
+        lead = _prod(x_shape[:len(x_shape) - nd])
+        S = _prod(x_shape[len(x_shape) - nd:])
+        res = xp.zeros(lead * S, dtype=gd.dtype)
+        base = (xp.arange(lead, dtype=np.int64) * S).reshape(-1, 1)
+        flat = (id_.reshape(lead, -1) + base).reshape(-1)
+        scatter_add(res, flat, gd.reshape(-1))
+        return res.reshape(x_shape)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (idx,) = ctx.saved_tensors
+        return _GatherFlat.apply(grad_output, idx, ctx.conf[1]), None, None, None
+
+
+class _GatherFlat(Function):
+    """Values of x at flat spatial indices (per leading position): the adjoint of _ScatterFlat."""
+    node_name = "GatherBackward0"
+
+    @staticmethod
+    def forward(ctx, x, idx, nd):
+        xd, id_ = x._data, idx._data
+        xp = get_array_module(xd)
+        ctx.save_for_backward(idx)
+        ctx.conf = (tuple(xd.shape), nd)
+        lead = tuple(xd.shape[:xd.ndim - nd])
+        xf = xd.reshape(lead + (-1,))
+        out = xp.take_along_axis(xf, id_.reshape(lead + (-1,)), axis=-1)
+        return out.reshape(id_.shape)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (idx,) = ctx.saved_tensors
+        x_shape, nd = ctx.conf
+        return _ScatterFlat.apply(grad_output, idx, x_shape, nd), None, None
+
+
+class _AdaptiveMaxPoolBase(Function):
+    """Max over PyTorch's adaptive windows (gathered with clipped index tables)."""
+
+    @staticmethod
+    def forward(ctx, x, out):
+        xd = x._data
+        xp = get_array_module(xd)
+        nd = len(out)
+        sizes = tuple(xd.shape[xd.ndim - nd:])
+        lead = tuple(xd.shape[:xd.ndim - nd])
+        # per dim: (out, kmax) clipped input indices (a window's last index repeats: max unaffected)
+        tables = []
+        for s, o in zip(sizes, out):
+            start, end = _adaptive_bounds(s, o)
+            kmax = int((end - start).max())
+            t = np.minimum(start[:, None] + np.arange(kmax)[None, :], (end - 1)[:, None])
+            tables.append(t)
+        # flat spatial index of every (out position, tap): shape (*out, *kmax) -> (*out, K)
+        flat = None
+        for i, t in enumerate(tables):
+            shp = [1] * (2 * nd)
+            shp[i], shp[nd + i] = t.shape
+            ti = t.reshape(shp)
+            flat = ti if flat is None else flat * sizes[i] + ti
+        flat = flat.reshape(tuple(out) + (-1,))
+        fl = xp.asarray(flat.astype(np.int64))
+        xf = xd.reshape(lead + (-1,))
+        win = xf[..., fl]  # (*lead, *out, K)
+        arg = xp.argmax(win, axis=-1)
+        vals = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+        idx = xp.take_along_axis(xp.broadcast_to(fl, win.shape), arg[..., None], axis=-1)[..., 0]
+        it = Tensor._make(xp.ascontiguousarray(idx))
+        ctx.save_for_backward(it)
+        ctx.conf = (tuple(xd.shape), nd)
+        return vals, it
+
+    @staticmethod
+    def backward(ctx, grad_output, _gi=None):
+        (idx,) = ctx.saved_tensors
+        x_shape, nd = ctx.conf
+        return _ScatterFlat.apply(grad_output, idx, x_shape, nd), None
+
+
+_ADAPTIVEMAX = {nd: type(f"_AdaptiveMaxPool{nd}d", (_AdaptiveMaxPoolBase,),
+                         {"node_name": f"AdaptiveMaxPool{nd}DBackward0", "__module__": __name__})
+                for nd in (1, 2, 3)}
+
+
+def _adaptive_max_poolnd(input, output_size, return_indices, nd, name):
+    _pool_input_check(input, nd, name)
+    sizes = tuple(input.shape[input.dim() - nd:])
+    out = _adaptive_sizes(output_size, sizes, nd, name)
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"{name}(): Expected output_size to be positive, but got {list(out)}")
+    y, idx = _ADAPTIVEMAX[nd].apply(input, out)
+    return (y, idx) if return_indices else y
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Adaptive max pooling to `output_size` positions over (N, C, L) or (C, L)."""
+    return _adaptive_max_poolnd(input, output_size, return_indices, 1, "adaptive_max_pool1d")
+
+
+def _adaptive_max_pool2d(input, output_size, return_indices=False):
+    return _adaptive_max_poolnd(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+def _max_unpoolnd(input, indices, output_size, nd):
+    x, squeeze = (input.unsqueeze(0), True) if input.dim() == nd + 1 else (input, False)
+    idx = indices.unsqueeze(0) if squeeze else indices
+    shape = tuple(x.shape[:2]) + tuple(output_size)
+    S = _prod(output_size)
+    # checked on the host only: on a GPU it would cost a device sync per call
+    if not is_cuda_array(idx._data) and idx._data.size and (int(idx._data.min()) < 0
+                                                           or int(idx._data.max()) >= S):
+        raise RuntimeError(f"Found an invalid max index: {int(idx._data.max())} (output volumes are of "
+                           f"size {'x'.join(map(str, output_size))}")
+    y = _ScatterFlat.apply(x, idx, shape, nd)
+    return y.squeeze(0) if squeeze else y
+
+
+# ==================================================================================== padding
+class _ConstantPadNd(Function):
+    """Pad (or crop, for negative amounts) the last dims with a constant."""
+    node_name = "ConstantPadNdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, pairs, value):
+        xd = x._data
+        xp = get_array_module(xd)
+        nd = len(pairs)
+        ctx.pairs = pairs
+        lead = xd.ndim - nd
+        # crop first (negative pads), then pad (positive pads)
+        crop = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for s, (lo, hi) in zip(xd.shape[lead:], pairs))
+        a = xd[(Ellipsis,) + crop]
+        pos = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pairs)
+        if not any(lo or hi for lo, hi in pos):
+            return a.copy()
+        shape = a.shape[:lead] + tuple(s + lo + hi for s, (lo, hi) in zip(a.shape[lead:], pos))
+        out = xp.full(shape, value, dtype=xd.dtype)
+        out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(a.shape[lead:], pos))] = a
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        neg = tuple((-lo, -hi) for lo, hi in ctx.pairs)
+        return _ConstantPadNd.apply(grad_output, neg, 0), None, None
+
+
+def _pad_pairs(pad):
+    """PyTorch's flat pad tuple (last dim first) -> (lo, hi) pairs for the last dims, in order."""
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+    return tuple(reversed(pairs))
+
+
+def constant_pad_nd(input, pad, value=0):
+    """Pad the last len(pad)//2 dims with `value` (negative amounts crop)."""
+    pairs = _pad_pairs(pad)
+    if len(pairs) > input.dim():
+        raise RuntimeError(f"Length of pad should be no more than twice the number of dimensions of the "
+                           f"input. Pad length is {len(pad)} while the input has {input.dim()} "
+                           "dimensions.")
+    nd = len(pairs)
+    for i, (s, (lo, hi)) in enumerate(zip(input.shape[input.dim() - nd:], pairs)):
+        if s + lo + hi < 0:
+            raise RuntimeError(f"The input size {s}, plus negative padding {lo} and {hi} resulted in a "
+                               f"negative output size, which is invalid. Check dimension "
+                               f"{input.dim() - nd + i} of your input.")
+    return _ConstantPadNd.apply(input, pairs, value)
+
+
+class _GatherAxes(Function):
+    """x indexed along some axes by integer tables (reflect/replicate/circular pad, nearest resize)."""
+    node_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx, x, tables):
+        a = x._data
+        xp = get_array_module(a)
+        ctx.tables = tables
+        ctx.sizes = tuple(a.shape[ax] for ax, _ in tables)
+        for ax, t in tables:
+            a = xp.take(a, xp.asarray(t), axis=ax)
+        return a
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return _ScatterAxes.apply(grad_output, ctx.tables, ctx.sizes), None
+
+
+class _ScatterAxes(Function):
+    """The adjoint of _GatherAxes: gradients summed back to the source positions."""
+    node_name = "IndexBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, tables, sizes):
+        a = g._data
+        xp = get_array_module(a)
+        ctx.tables = tables
+        for (ax, t), s in reversed(list(zip(tables, sizes))):
+            shape = list(a.shape)
+            shape[ax] = s
+            res = xp.zeros(shape, dtype=a.dtype)
+            t = np.asarray(t)
+            if len(np.unique(t)) == len(t):  # a permutation-like table: plain fancy assignment
+                res[(slice(None),) * ax + (xp.asarray(t),)] = a
+            else:
+                scatter_add(res, (slice(None),) * ax + (xp.asarray(t),), a)
+            a = res
+        return a
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return _GatherAxes.apply(grad_output, ctx.tables), None, None
+
+
+_GATHER_NAMES = {}
+
+
+def _gather_cls(name):
+    cls = _GATHER_NAMES.get(name)
+    if cls is None:
+        cls = _GATHER_NAMES[name] = type(f"_Gather_{name}", (_GatherAxes,),
+                                         {"node_name": name, "__module__": __name__})
+    return cls
+
+
+def _pad_table(s, lo, hi, mode):
+    """Source index of every padded position along one dim."""
+    i = np.arange(-lo, s + hi)
+    if mode == "reflect":
+        period = 2 * (s - 1)
+        j = np.abs(i) % period if period > 0 else np.zeros_like(i)
+        return np.where(j >= s, period - j, j)
+    if mode == "replicate":
+        return np.clip(i, 0, s - 1)
+    return i % s  # circular
+
+
+def _pad_index(input, pad, mode):
+    pairs = _pad_pairs(pad)
+    nd = len(pairs)
+    dim = input.dim()
+    if not (nd <= 3 and dim in (nd + 1, nd + 2)):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {dim}D input tensor.\nSupported combinations "
+            "for non-constant padding:\n  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n  - 4D or 5D input: "
+            "padding size = 6 (pads last 3 dimensions)")
+    tables = []
+    for i, (s, (lo, hi)) in enumerate(zip(input.shape[dim - nd:], pairs)):
+        ax = dim - nd + i
+        if mode == "reflect" and (lo >= s or hi >= s):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({lo}, {hi}) at dimension {ax} of input "
+                               f"{list(input.shape)}")
+        if mode == "circular" and (lo > s or hi > s):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if mode == "replicate" and s == 0 and (lo or hi):
+            raise RuntimeError(f"input tensor must have non-zero size at dimension {ax}")
+        if lo or hi:
+            t = _pad_table(s, lo, hi, mode)
+            if lo < 0 or hi < 0:
+                t = t  # negative pads crop (the table already starts/ends inside)
+            tables.append((ax, t))
+    names = {"reflect": f"ReflectionPad{nd}DBackward0", "replicate": f"ReplicationPad{nd}DBackward0",
+             "circular": "CopySlices"}
+    if not tables:
+        return input.clone() if hasattr(input, "clone") else input
+    return _gather_cls(names[mode]).apply(input, tuple(tables))
+
+
+# ================================================================================ resampling
+def _resize_tables(input, sizes, scales, mode, align_corners):
+    """Per spatial dim: (axis, table) for nearest modes, or (axis, matrix) for the linear modes."""
+    xp = get_array_module(input._data)
+    dim = input.dim()
+    nd = len(sizes)
+    res = []
+    for i, (o, sc) in enumerate(zip(sizes, scales)):
+        ax = dim - nd + i
+        s = input.shape[ax]
+        if mode in ("nearest", "nearest-exact"):
+            # PyTorch computes the source index in float32
+            scale = np.float32(1.0 / sc) if sc is not None else np.float32(s) / np.float32(o)
+            d = np.arange(o, dtype=np.float32)
+            if mode == "nearest":
+                src = np.floor(d * scale).astype(np.int64)
+            else:
+                src = np.floor((d + np.float32(0.5)) * scale).astype(np.int64)
+            res.append((ax, np.minimum(src, s - 1)))
+        else:
+            d = np.arange(o, dtype=np.float64)
+            if align_corners:
+                scale = (s - 1) / (o - 1) if o > 1 else 0.0
+                src = d * scale
+            else:
+                scale = (1.0 / sc) if sc is not None else s / o
+                src = np.maximum((d + 0.5) * scale - 0.5, 0.0)
+            i0 = np.minimum(np.floor(src).astype(np.int64), s - 1)
+            i1 = np.where(i0 < s - 1, i0 + 1, i0)
+            l1 = src - i0
+            l0 = 1.0 - l1
+            A = np.zeros((o, s), dtype=np.float64)
+            A[np.arange(o), i0] += l0
+            A[np.arange(o), i1] += l1
+            res.append((ax, xp.asarray(A.astype(input._data.dtype))))
+    return res
+
+
+def _interpolate(input, sizes, scales, mode, align_corners):
+    """Resize the spatial dims of (N, C, *S) to `sizes` (nearest / nearest-exact / linear modes)."""
+    tables = _resize_tables(input, sizes, scales, mode, align_corners)
+    nd = len(sizes)
+    if mode in ("nearest", "nearest-exact"):
+        name = f"Upsample{'NearestExact' if mode == 'nearest-exact' else 'Nearest'}{nd}DBackward0"
+        return _gather_cls(name).apply(input, tuple(tables))
+    names = {"linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
+             "trilinear": "UpsampleTrilinear3DBackward0"}
+    return _resize_cls(names.get(mode, "UpsampleBackward0")).apply(input, tuple(m for _, m in tables))
+
+
+_RESIZE_NAMES = {}
+
+
+def _resize_cls(name):
+    cls = _RESIZE_NAMES.get(name)
+    if cls is None:
+        cls = _RESIZE_NAMES[name] = type(f"_Resize_{name}", (_AdaptiveMatrixPool,),
+                                         {"node_name": name, "__module__": __name__})
+    return cls
+
+
+# ============================================================================ pixel shuffle
+def pixel_shuffle(input, upscale_factor):
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
+    r = int(upscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input "
+                           f"with {input.dim()} dimension(s)")
+    *lead, C, H, W = input.shape
+    if C % (r * r) != 0:
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by "
+                           f"the square of upscale_factor, but input.size(-3)={C} is not divisible by "
+                           f"{r * r}")
+    n = len(lead)
+    x = input.reshape(*lead, C // (r * r), r, r, H, W)
+    perm = list(range(n)) + [n, n + 3, n + 1, n + 4, n + 2]
+    return x.permute(*perm).reshape(*lead, C // (r * r), H * r, W * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
+    r = int(downscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input "
+                           f"with {input.dim()} dimension(s)")
+    *lead, C, H, W = input.shape
+    if H % r or W % r:
+        raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but "
+                           f"input.size(-2)={H} is not divisible by {r}" if H % r else
+                           f"pixel_unshuffle expects width to be divisible by downscale_factor, but "
+                           f"input.size(-1)={W} is not divisible by {r}")
+    n = len(lead)
+    x = input.reshape(*lead, C, H // r, r, W // r, r)
+    perm = list(range(n)) + [n, n + 2, n + 4, n + 1, n + 3]
+    return x.permute(*perm).reshape(*lead, C * r * r, H // r, W // r)
+
+
+del math
