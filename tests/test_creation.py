@@ -174,6 +174,7 @@ def test_legacy_constructors():
     assert tinynn.DoubleTensor([1]).dtype == tinynn.float64
 
 
+@pytest.mark.cpu_only(reason="sharing memory with a NumPy array is a CPU contract")
 def test_asarray_shares_memory():
     a = np.array([1.0, 2.0])
     t = tinynn.asarray(a)
@@ -211,32 +212,39 @@ def test_generator_is_independent_of_the_global_stream(device):
     tinynn.manual_seed(7)
     a = tinynn.rand(4, device=device)
     tinynn.manual_seed(7)
-    g = tinynn.Generator().manual_seed(99)
+    g = tinynn.Generator(device).manual_seed(99)
     drawn = tinynn.randn(10, generator=g, device=device)
     b = tinynn.rand(4, device=device)
     assert a.tolist() == b.tolist()  # the generator did not consume the global stream
-    g2 = tinynn.Generator()
+    g2 = tinynn.Generator(device)
     g2.manual_seed(99)
     assert tinynn.randn(10, generator=g2, device=device).tolist() == drawn.tolist()
     # generator= on every sampler
-    for f in (lambda gen: tinynn.rand(3, generator=gen), lambda gen: tinynn.randint(9, (3,), generator=gen),
-              lambda gen: tinynn.randperm(5, generator=gen), lambda gen: tinynn.normal(0.0, 1.0, (3,), generator=gen),
-              lambda gen: tinynn.normal(tinynn.zeros(3), 1.0, generator=gen),
-              lambda gen: tinynn.bernoulli(tinynn.full((9,), 0.5), generator=gen),
-              lambda gen: tinynn.multinomial(tinynn.ones(4), 2, generator=gen),
-              lambda gen: tinynn.rand_like(tinynn.zeros(3), generator=gen),
-              lambda gen: tinynn.empty(3).uniform_(generator=gen), lambda gen: tinynn.empty(3).normal_(generator=gen),
-              lambda gen: tinynn.empty(9).bernoulli_(0.5, generator=gen),
-              lambda gen: tinynn.empty(3).exponential_(generator=gen),
-              lambda gen: tinynn.empty(3).random_(100, generator=gen)):
-        assert f(tinynn.Generator().manual_seed(3)).tolist() == f(tinynn.Generator().manual_seed(3)).tolist()
+    d = device
+    for f in (lambda gen: tinynn.rand(3, generator=gen, device=d),
+              lambda gen: tinynn.randint(9, (3,), generator=gen, device=d),
+              lambda gen: tinynn.randperm(5, generator=gen, device=d),
+              lambda gen: tinynn.normal(0.0, 1.0, (3,), generator=gen, device=d),
+              lambda gen: tinynn.normal(tinynn.zeros(3, device=d), 1.0, generator=gen),
+              lambda gen: tinynn.bernoulli(tinynn.full((9,), 0.5, device=d), generator=gen),
+              lambda gen: tinynn.multinomial(tinynn.ones(4, device=d), 2, generator=gen),
+              lambda gen: tinynn.rand_like(tinynn.zeros(3, device=d), generator=gen),
+              lambda gen: tinynn.empty(3, device=d).uniform_(generator=gen),
+              lambda gen: tinynn.empty(3, device=d).normal_(generator=gen),
+              lambda gen: tinynn.empty(9, device=d).bernoulli_(0.5, generator=gen),
+              lambda gen: tinynn.empty(3, device=d).exponential_(generator=gen),
+              lambda gen: tinynn.empty(3, device=d).random_(100, generator=gen)):
+        assert f(tinynn.Generator(d).manual_seed(3)).tolist() == f(tinynn.Generator(d).manual_seed(3)).tolist()
     assert tinynn.Generator().initial_seed() == 67280421310721
     assert tinynn.Generator().device == tinynn.device("cpu")
     with pytest.raises(TypeError):
         tinynn.rand(2, generator=np.random.default_rng(0))
+    with pytest.raises(RuntimeError, match="Expected a 'cpu' device type for generator but found 'cuda'"):
+        tinynn.rand(2, generator=tinynn.Generator("cuda"), device="cpu")
 
 
-def test_seed_state_and_fork(device):
+def test_seed_state_and_fork():
+    # get_rng_state / set_rng_state / fork_rng are about the CPU generator, as in PyTorch
     s = tinynn.seed()
     assert isinstance(s, int) and tinynn.initial_seed() == s
     tinynn.manual_seed(-1)
@@ -246,25 +254,25 @@ def test_seed_state_and_fork(device):
     assert isinstance(tinynn.manual_seed(5), tinynn.Generator)
     state = tinynn.get_rng_state()
     assert state.dtype == tinynn.uint8
-    a = tinynn.rand(5)
+    a = tinynn.rand(5, device="cpu")
     tinynn.set_rng_state(state)
-    assert tinynn.rand(5).tolist() == a.tolist()
+    assert tinynn.rand(5, device="cpu").tolist() == a.tolist()
     g = tinynn.Generator().manual_seed(1)
     st = g.get_state()
-    x = tinynn.rand(3, generator=g)
+    x = tinynn.rand(3, generator=g, device="cpu")
     g.set_state(st)
-    assert tinynn.rand(3, generator=g).tolist() == x.tolist()
+    assert tinynn.rand(3, generator=g, device="cpu").tolist() == x.tolist()
     with tinynn.fork_rng():
-        tinynn.rand(10)
-    assert tinynn.rand(5).tolist() != a.tolist()
+        tinynn.rand(10, device="cpu")
+    assert tinynn.rand(5, device="cpu").tolist() != a.tolist()
     tinynn.set_rng_state(state)
-    tinynn.rand(5)
-    after = tinynn.rand(2).tolist()
+    tinynn.rand(5, device="cpu")
+    after = tinynn.rand(2, device="cpu").tolist()
     tinynn.set_rng_state(state)
-    tinynn.rand(5)
+    tinynn.rand(5, device="cpu")
     with tinynn.fork_rng():
-        tinynn.randn(100)
-    assert tinynn.rand(2).tolist() == after
+        tinynn.randn(100, device="cpu")
+    assert tinynn.rand(2, device="cpu").tolist() == after
 
 
 # ----------------------------------------------------------------------------------------------

@@ -186,8 +186,8 @@ def test_conversions(device):
     assert x.bool().tolist() == [True, True]
     assert x.float() is x
     assert x.to(tinynn.float64).dtype == tinynn.float64
-    assert x.to("cpu", tinynn.int64).tolist() == [1, -2]
-    assert x.type() == "tinynn.FloatTensor"
+    assert x.to("cpu", tinynn.int64).tolist() == [1, -2] and x.to("cpu").device.type == "cpu"
+    assert x.type() == ("tinynn.cuda.FloatTensor" if x.is_cuda else "tinynn.FloatTensor")
     assert x.type(tinynn.float64).dtype == tinynn.float64
     assert x.type("torch.LongTensor").dtype == tinynn.int64
     assert x.to(dtype=tinynn.int16).dtype == tinynn.int16

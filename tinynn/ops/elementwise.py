@@ -86,6 +86,21 @@ def _xp_of(*vals):
 
 def _binary(op, a, b, xp=None):
     """Apply a raw binary array op on promoted operands, with PyTorch's broadcasting error."""
+    if xp is None and type(a) is Tensor:
+        # fast path: two tensors of one dtype, or a float tensor and a moderate Python number
+        xa = a._data
+        d = xa.dtype
+        if d.kind == "f" and d.itemsize > 2:
+            tb = type(b)
+            if tb is Tensor:
+                xb = b._data
+                if xb.dtype == d and type(xb) is type(xa):
+                    try:
+                        return op(xa, xb)
+                    except ValueError:
+                        raise broadcast_error(xa.shape, xb.shape) from None
+            elif (tb is float or tb is int) and -65504.0 <= b <= 65504.0:
+                return op(xa, b)
     xa, xb = _pair(a, b)
     if xp is None and (_overflows(xa) or _overflows(xb)):
         xp = _xp_of(a, b)  # silence NumPy's overflow warning: PyTorch gives inf quietly
@@ -1402,10 +1417,12 @@ class NanToNum(Function):
 # ============================================================================= wrappers
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other."""
-    _check_alpha(input, other, alpha, "add")
-    if _is_bool(input) and _is_bool(other) and alpha != 1:
-        alpha = bool(alpha)
-    return _out(Add.apply(input, other, alpha), out)
+    if alpha != 1:
+        _check_alpha(input, other, alpha, "add")
+        if _is_bool(input) and _is_bool(other):
+            alpha = bool(alpha)
+    res = Add.apply(input, other, alpha)
+    return res if out is None else _out(res, out)
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -1428,7 +1445,8 @@ def rsub(input, other, *, alpha=1):
 
 
 def mul(input, other, *, out=None):
-    return _out(Mul.apply(input, other), out)
+    res = Mul.apply(input, other)
+    return res if out is None else _out(res, out)
 
 
 multiply = mul
