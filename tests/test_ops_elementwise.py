@@ -709,3 +709,32 @@ def test_out_argument(device):
     assert out.tolist() == [1.0]
     with pytest.raises(RuntimeError, match="out=... arguments don't support automatic differentiation"):
         tinynn.mul(make([1.0], device), 2, out=tinynn.empty(1, dtype=tinynn.float64, device=device))
+
+
+def test_module_level_inplace_functions(device):
+    x = tinynn.tensor([0.0, 1.0], device=device)
+    assert tinynn.exp_(x) is x
+    assert_close(x, [1.0, math.e])
+    y = tinynn.tensor([-2.0, 0.25, 3.0], device=device)
+    tinynn.clamp_(y, -1, 1)
+    assert y.tolist() == [-1.0, 0.25, 1.0]
+    tinynn.neg_(y)
+    tinynn.clamp_min_(y, 0.0)
+    assert y.tolist() == [1.0, 0.0, 0.0]
+    r = tinynn.tensor([1.26, -0.04], device=device)
+    tinynn.round_(r, decimals=1)
+    assert_close(r, [1.3, -0.0])
+    leaf = make([0.5, -1.0], device)
+    h = leaf * 1.0
+    tinynn.tanh_(h)
+    assert type(h.grad_fn).__name__ == "TanhBackward0"
+    h.sum().backward()
+    assert_close(leaf.grad, 1 - np.tanh([0.5, -1.0]) ** 2)
+    for name in ("abs_", "sqrt_", "rsqrt_", "log_", "log1p_", "sin_", "cos_", "sigmoid_", "erf_",
+                 "floor_", "ceil_", "trunc_", "frac_", "nan_to_num_", "reciprocal_", "square_"):
+        t = tinynn.tensor([0.3, 1.7], device=device)
+        want = getattr(tinynn, name[:-1])(t.clone())
+        assert getattr(tinynn, name)(t) is t
+        assert_close(t, want)
+    with pytest.raises(TypeError, match="must be Tensor"):
+        tinynn.exp_(1.0)

@@ -41,6 +41,12 @@ __all__ = [
     "not_equal", "equal", "allclose", "isclose", "logical_and", "logical_or", "logical_not",
     "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf",
     "isfinite", "isposinf", "isneginf", "isreal",
+    # in-place functions (torch.exp_(x) is x.exp_())
+    "abs_", "neg_", "negative_", "exp_", "exp2_", "expm1_", "log_", "log2_", "log10_", "log1p_",
+    "sqrt_", "rsqrt_", "reciprocal_", "square_", "sin_", "cos_", "tan_", "asin_", "acos_", "atan_",
+    "arcsin_", "arccos_", "arctan_", "sinh_", "cosh_", "tanh_", "sigmoid_", "erf_", "floor_",
+    "ceil_", "round_", "trunc_", "fix_", "frac_", "clamp_", "clip_", "clamp_min_", "clamp_max_",
+    "nan_to_num_",
 ]
 
 _LN2 = math.log(2.0)
@@ -1937,3 +1943,49 @@ def isreal(input):
     xp = get_array_module(a)
     return Tensor._make(a.imag == 0 if a.dtype.kind == "c" else xp.ones(a.shape, dtype=bool))
 
+
+# ============================================================================= in-place functions
+def _inplace_fn(op, name):
+    """torch.<name>(input, ...): `op` applied to input in place (autograd-aware, see ops.inplace)."""
+    def fn(input, *args, **kwargs):
+        from .inplace import inplace  # noqa: PLC0415
+        _need_tensor(input, name)
+        return inplace(input, op, *args, **kwargs)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"In-place {op.__name__}: the result is written into `input`, which is returned."
+    return fn
+
+
+abs_ = _inplace_fn(abs, "abs_")
+neg_ = negative_ = _inplace_fn(neg, "neg_")
+exp_ = _inplace_fn(exp, "exp_")
+exp2_ = _inplace_fn(exp2, "exp2_")
+expm1_ = _inplace_fn(expm1, "expm1_")
+log_ = _inplace_fn(log, "log_")
+log2_ = _inplace_fn(log2, "log2_")
+log10_ = _inplace_fn(log10, "log10_")
+log1p_ = _inplace_fn(log1p, "log1p_")
+sqrt_ = _inplace_fn(sqrt, "sqrt_")
+rsqrt_ = _inplace_fn(rsqrt, "rsqrt_")
+reciprocal_ = _inplace_fn(reciprocal, "reciprocal_")
+square_ = _inplace_fn(square, "square_")
+sin_ = _inplace_fn(sin, "sin_")
+cos_ = _inplace_fn(cos, "cos_")
+tan_ = _inplace_fn(tan, "tan_")
+asin_ = arcsin_ = _inplace_fn(asin, "asin_")
+acos_ = arccos_ = _inplace_fn(acos, "acos_")
+atan_ = arctan_ = _inplace_fn(atan, "atan_")
+sinh_ = _inplace_fn(sinh, "sinh_")
+cosh_ = _inplace_fn(cosh, "cosh_")
+tanh_ = _inplace_fn(tanh, "tanh_")
+sigmoid_ = _inplace_fn(sigmoid, "sigmoid_")
+erf_ = _inplace_fn(erf, "erf_")
+floor_ = _inplace_fn(floor, "floor_")
+ceil_ = _inplace_fn(ceil, "ceil_")
+round_ = _inplace_fn(round, "round_")
+trunc_ = fix_ = _inplace_fn(trunc, "trunc_")
+frac_ = _inplace_fn(frac, "frac_")
+clamp_ = clip_ = _inplace_fn(clamp, "clamp_")
+clamp_min_ = _inplace_fn(clamp_min, "clamp_min_")
+clamp_max_ = _inplace_fn(clamp_max, "clamp_max_")
+nan_to_num_ = _inplace_fn(nan_to_num, "nan_to_num_")
