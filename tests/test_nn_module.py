@@ -7,6 +7,7 @@ import copy
 import pickle
 from collections import OrderedDict
 
+import numpy as np
 import pytest
 
 import tinynn
@@ -510,3 +511,222 @@ def test_many_nested_modules_no_recursion_error():
         cur = nxt
     assert len(list(root.parameters())) == 3001
     assert len(list(root.named_modules())) == 3001
+
+
+# ---------------------------------------------------------------------------- containers
+def test_sequential_indexing_and_editing():
+    s = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Tanh())
+    assert isinstance(s[-1], nn.Tanh) and isinstance(s[0], nn.Linear)
+    head = s[1:]
+    assert isinstance(head, nn.Sequential) and list(head._modules) == ["1", "2"]
+    assert repr(head) == "Sequential(\n  (1): ReLU()\n  (2): Tanh()\n)"
+    del s[0]
+    assert list(s._modules) == ["0", "1"] and repr(s) == "Sequential(\n  (0): ReLU()\n  (1): Tanh()\n)"
+    s.insert(0, nn.Sigmoid())
+    assert [type(m).__name__ for m in s] == ["Sigmoid", "ReLU", "Tanh"] and list(s._modules) == ["0", "1", "2"]
+    assert isinstance(s.pop(1), nn.ReLU) and [type(m).__name__ for m in s] == ["Sigmoid", "Tanh"]
+    s2 = s + nn.Sequential(nn.ReLU())
+    assert list(s2._modules) == ["0", "1", "2"] and len(s * 2) == 4
+    s[0] = nn.ReLU()
+    assert isinstance(s[0], nn.ReLU)
+    s.extend([nn.Identity(), nn.Identity()])
+    assert len(s) == 4 and s.append(nn.Identity()) is s and len(s) == 5
+    s += nn.Sequential(nn.ReLU())
+    assert len(s) == 6
+    with pytest.raises(IndexError, match="index 7 is out of range"):
+        s[7]  # noqa: B018
+    with pytest.raises(IndexError, match="Index out of range: 9"):
+        s.insert(9, nn.ReLU())
+    with pytest.raises(ValueError, match="add operator supports only objects of Sequential class"):
+        s + [1]  # noqa: B018
+    with pytest.raises(ValueError, match="Non-positive multiplication factor 0"):
+        s * 0  # noqa: B018
+    with pytest.raises(TypeError, match="is not a Module subclass"):
+        nn.Sequential(tinynn.nn.functional.relu)
+    with pytest.raises(TypeError, match="int is not a Module subclass"):
+        s.append(3)
+    assert repr(nn.Sequential()) == "Sequential()"
+
+
+def test_sequential_forward_and_ordereddict(device):
+    net = nn.Sequential(OrderedDict([("fc1", nn.Linear(2, 3)), ("act", nn.Tanh()), ("fc2", nn.Linear(3, 1))]))
+    net.to(device)
+    assert net.fc1 is net[0] and [n for n, _ in net.named_parameters()] == \
+        ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    x = tinynn.ones(4, 2, device=device)
+    expected = net.fc2(net.act(net.fc1(x)))
+    assert_close(net(x), expected)
+
+
+def test_module_list_and_dict():
+    ml = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    ml.insert(1, nn.Sigmoid())
+    assert [type(m).__name__ for m in ml] == ["ReLU", "Sigmoid", "Tanh"]
+    sl = ml[::2]
+    assert type(sl) is nn.ModuleList and [type(m).__name__ for m in sl] == ["ReLU", "Tanh"]
+    del ml[0]
+    assert list(ml._modules) == ["0", "1"]
+    ml += [nn.ReLU()]
+    assert len(ml) == 3 and isinstance(ml[-1], nn.ReLU)
+    assert repr(ml) == "ModuleList(\n  (0): Sigmoid()\n  (1): Tanh()\n  (2): ReLU()\n)"
+    assert repr(nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU()])) == (
+        "ModuleList(\n  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n  (3): ReLU()\n)")
+    assert repr(nn.ModuleList()) == "ModuleList()"
+    assert isinstance(ml.pop(0), nn.Sigmoid) and len(ml) == 2
+    with pytest.raises(TypeError, match="ModuleList.extend should be called with an iterable, but got int"):
+        ml.extend(3)
+    with pytest.raises(IndexError, match="index 10 is out of range"):
+        ml[10]  # noqa: B018
+    with pytest.raises(NotImplementedError):
+        ml(1)
+
+    md = nn.ModuleDict([("b", nn.ReLU()), ("a", nn.Tanh())])
+    assert list(md.keys()) == ["b", "a"]
+    assert isinstance(md.pop("b"), nn.ReLU) and len(md) == 1 and "a" in md and "b" not in md
+    md.update({"z": nn.ReLU(), "c": nn.Tanh()})
+    assert list(md) == ["a", "z", "c"] and [type(v).__name__ for v in md.values()] == ["Tanh", "ReLU", "Tanh"]
+    md["q"] = nn.Identity()
+    assert [k for k, _ in md.items()][-1] == "q"
+    del md["q"]
+    with pytest.raises(ValueError, match="ModuleDict update sequence element #0 has length 1; 2 is required"):
+        md.update([("x",)])
+    md.clear()
+    assert len(md) == 0
+
+
+def test_parameter_list_and_dict():
+    pl = nn.ParameterList([tinynn.ones(2), nn.Parameter(tinynn.zeros(1))])
+    assert [type(p).__name__ for p in pl] == ["Parameter", "Parameter"] and len(pl) == 2
+    assert tuple(pl[-1].shape) == (1,) and type(pl[0:1]) is nn.ParameterList
+    pl.append(nn.Parameter(tinynn.tensor([5.0, 6.0])))
+    pl.extend([tinynn.ones(3)])
+    assert [n for n, _ in pl.named_parameters()] == ["0", "1", "2", "3"]
+    assert repr(pl) == ("ParameterList(\n    (0): Parameter containing: [tinynn.float32 of size 2]\n"
+                        "    (1): Parameter containing: [tinynn.float32 of size 1]\n"
+                        "    (2): Parameter containing: [tinynn.float32 of size 2]\n"
+                        "    (3): Parameter containing: [tinynn.float32 of size 3]\n)")
+    with pytest.raises(RuntimeError, match="ParameterList should not be called."):
+        pl(1)
+    with pytest.raises(TypeError, match="ParameterList.extend should be called with an iterable"):
+        pl.extend(tinynn.ones(2))
+
+    pd = nn.ParameterDict({"b": tinynn.ones(1), "a": tinynn.ones(2)})
+    assert list(pd.keys()) == ["a", "b"]  # a plain dict is added in sorted order, as in PyTorch
+    assert type(pd["a"]) is nn.Parameter and pd.get("zz") is None and "a" in pd
+    assert pd.popitem()[0] == "b" and list(pd) == ["a"]
+    assert tuple(pd.setdefault("q", tinynn.ones(3)).shape) == (3,) and list(pd) == ["a", "q"]
+    pd2 = nn.ParameterDict(OrderedDict([("z", tinynn.ones(1)), ("y", tinynn.ones(1))]))
+    assert list(pd2) == ["z", "y"]
+    merged = pd | pd2
+    assert list(merged) == ["a", "q", "z", "y"]
+    with pytest.raises(TypeError, match="Index given to ParameterDict cannot be used as a key"):
+        pd[1]  # noqa: B018
+    with pytest.raises(RuntimeError, match="ParameterDict should not be called."):
+        pd(1)
+    assert repr(nn.ParameterDict({"a": tinynn.ones(1)})) == \
+        "ParameterDict(  (a): Parameter containing: [tinynn.FloatTensor of size 1])"
+
+
+# ---------------------------------------------------------------------------- a whole model
+class Net(nn.Module):
+    """Nested containers, a ParameterList, a ParameterDict and buffers (one non-persistent)."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Linear(4, 8), nn.ReLU(inplace=True), nn.Dropout(0.1),
+                                      nn.Linear(8, 8, bias=False))
+        self.heads = nn.ModuleDict({"cls": nn.Linear(8, 3),
+                                    "reg": nn.Sequential(OrderedDict([("fc", nn.Linear(8, 1)),
+                                                                      ("act", nn.Tanh())]))})
+        self.blocks = nn.ModuleList([nn.Linear(8, 8) for _ in range(3)] + [nn.GELU()])
+        self.scales = nn.ParameterList([nn.Parameter(tinynn.ones(8)), nn.Parameter(tinynn.zeros(2, 3))])
+        self.extra = nn.ParameterDict({"b": nn.Parameter(tinynn.zeros(3)), "a": nn.Parameter(tinynn.ones(1))})
+        self.emb = nn.Embedding(10, 4, padding_idx=0)
+        self.register_buffer("steps", tinynn.zeros((), dtype=tinynn.int64))
+        self.register_buffer("cache", tinynn.zeros(2), persistent=False)
+
+    def forward(self, x, tokens):
+        h = self.features(x + self.emb(tokens).mean(1))
+        for blk in self.blocks:
+            h = blk(h)
+        h = h * self.scales[0]
+        self.steps += 1
+        return self.heads["cls"](h) + self.extra["b"], self.heads["reg"](h) * self.extra["a"]
+
+
+NET_REPR = (
+    "Net(\n  (features): Sequential(\n    (0): Linear(in_features=4, out_features=8, bias=True)\n"
+    "    (1): ReLU(inplace=True)\n    (2): Dropout(p=0.1, inplace=False)\n"
+    "    (3): Linear(in_features=8, out_features=8, bias=False)\n  )\n  (heads): ModuleDict(\n"
+    "    (cls): Linear(in_features=8, out_features=3, bias=True)\n    (reg): Sequential(\n"
+    "      (fc): Linear(in_features=8, out_features=1, bias=True)\n      (act): Tanh()\n    )\n  )\n"
+    "  (blocks): ModuleList(\n    (0-2): 3 x Linear(in_features=8, out_features=8, bias=True)\n"
+    "    (3): GELU(approximate='none')\n  )\n  (scales): ParameterList(\n"
+    "      (0): Parameter containing: [tinynn.float32 of size 8]\n"
+    "      (1): Parameter containing: [tinynn.float32 of size 2x3]\n  )\n  (extra): ParameterDict(\n"
+    "      (a): Parameter containing: [tinynn.FloatTensor of size 1]\n"
+    "      (b): Parameter containing: [tinynn.FloatTensor of size 3]\n  )\n"
+    "  (emb): Embedding(10, 4, padding_idx=0)\n)")
+
+NET_STATE_KEYS = [  # PyTorch 2.13's state_dict keys for the same model
+    "steps", "features.0.weight", "features.0.bias", "features.3.weight", "heads.cls.weight",
+    "heads.cls.bias", "heads.reg.fc.weight", "heads.reg.fc.bias", "blocks.0.weight", "blocks.0.bias",
+    "blocks.1.weight", "blocks.1.bias", "blocks.2.weight", "blocks.2.bias", "scales.0", "scales.1",
+    "extra.a", "extra.b", "emb.weight"]
+
+
+def test_nested_model_repr_and_state_dict_keys_like_torch():
+    net = Net()
+    assert repr(net) == NET_REPR  # PyTorch's string, with tinynn for torch
+    assert list(net.state_dict()) == NET_STATE_KEYS
+    assert [n for n, _ in net.named_parameters()] == NET_STATE_KEYS[1:]
+    assert [n for n, _ in net.named_modules()] == [
+        "", "features", "features.0", "features.1", "features.2", "features.3", "heads", "heads.cls",
+        "heads.reg", "heads.reg.fc", "heads.reg.act", "blocks", "blocks.0", "blocks.1", "blocks.2",
+        "blocks.3", "scales", "extra", "emb"]
+
+
+def test_user_model_trains_by_hand_saves_and_reloads(device, tmp_path):
+    tinynn.manual_seed(0)
+    net = Net().to(device)
+    rng = np.random.default_rng(0)
+    x = tinynn.tensor(rng.normal(size=(16, 4)), dtype=tinynn.float32, device=device)
+    tokens = tinynn.tensor(rng.integers(0, 10, (16, 5)), device=device)
+    y = tinynn.tensor(rng.integers(0, 3, 16), device=device)
+    r = tinynn.tensor(rng.normal(size=(16, 1)), dtype=tinynn.float32, device=device)
+    params = list(net.parameters())
+    losses = []
+    for _ in range(80):
+        net.zero_grad()
+        logits, reg = net(x, tokens)
+        loss = nn.functional.cross_entropy(logits, y) + nn.MSELoss()(reg, r)
+        loss.backward()
+        with tinynn.no_grad():
+            for p in params:
+                if p.grad is not None:
+                    p.data -= 0.5 * p.grad
+        losses.append(loss.item())
+    assert losses[-1] < 0.8 * losses[0]
+    assert net.steps.item() == 80
+    assert net.emb.weight[0].abs().sum().item() == 0.0  # the padding row never moved
+
+    net.eval()
+    with tinynn.no_grad():
+        out = net(x, tokens)
+    sd = net.state_dict()
+    # a copy of the state dict (as a checkpoint would hold) loads into a fresh instance
+    saved = OrderedDict((k, v.clone()) for k, v in sd.items())
+    fresh = Net().to(device).eval()
+    res = fresh.load_state_dict(saved)
+    assert res.missing_keys == [] and res.unexpected_keys == []
+    with tinynn.no_grad():
+        out2 = fresh(x, tokens)
+    assert_close(out2[0], out[0], rtol=1e-6, atol=1e-6)
+    assert_close(out2[1], out[1], rtol=1e-6, atol=1e-6)
+    assert fresh.steps.item() == 82 and net.steps.item() == 81
+    # and through pickle (a checkpoint on disk)
+    path = tmp_path / "net.pkl"
+    path.write_bytes(pickle.dumps({k: v.cpu() for k, v in sd.items()}))
+    fresh2 = Net().to(device)
+    fresh2.load_state_dict({k: v.to(device) for k, v in pickle.loads(path.read_bytes()).items()})
+    assert_close(fresh2.blocks[2].weight, net.blocks[2].weight)

@@ -40,6 +40,11 @@ def _float_array(x, name):
     return a
 
 
+def _at_least_1d(a):
+    """NumPy turns 0-d results into scalars, which `out=` cannot take: compute 0-d input as (1,)."""
+    return a.reshape(1) if a.ndim == 0 else a
+
+
 def _const(arr):
     """A raw array as a constant tensor (no history) for use in a backward formula."""
     return Tensor._make(arr)
@@ -154,13 +159,13 @@ class Hardsigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        a = _float_array(x, "hardsigmoid")
+        a = _at_least_1d(_float_array(x, "hardsigmoid"))
         xp = get_array_module(a)
         ctx.save_for_backward(x)
         out = a + a.dtype.type(3)
         xp.clip(out, 0, 6, out=out)
         out /= a.dtype.type(6)
-        return out
+        return (out).reshape(x._data.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -170,26 +175,26 @@ class Hardsigmoid(Function):
 
 
 class Hardswish(Function):
-    """x * relu6(x + 3) / 6; gradient 0 below -3, x/3 + 1/2 on [-3, 3], 1 above."""
+    """x * relu6(x + 3) / 6; gradient 0 up to -3, x/3 + 1/2 on (-3, 3), 1 from 3 on (PyTorch's)."""
     node_name = "HardswishBackward0"
 
     @staticmethod
     def forward(ctx, x):
-        a = _float_array(x, "hardswish")
+        a = _at_least_1d(_float_array(x, "hardswish"))
         xp = get_array_module(a)
         ctx.save_for_backward(x)
         out = a + a.dtype.type(3)
         xp.clip(out, 0, 6, out=out)
         out *= a
         out /= a.dtype.type(6)
-        return out
+        return (out).reshape(x._data.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         a = x._data
-        mid = _const(_mask(a, (a >= -3) & (a <= 3)))
-        hi = _const(_mask(a, a > 3))
+        mid = _const(_mask(a, (a > -3) & (a < 3)))
+        hi = _const(_mask(a, a >= 3))
         return grad_output * (mid * (x / 3 + 0.5) + hi)
 
 
@@ -202,7 +207,7 @@ class Elu(Function):
 
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale, name):
-        a = _float_array(x, name)
+        a = _at_least_1d(_float_array(x, name))
         xp = get_array_module(a)
         ctx.save_for_backward(x)
         ctx.p = (alpha, scale, input_scale)
@@ -211,7 +216,7 @@ class Elu(Function):
         neg *= t(input_scale)
         neg = xp.expm1(neg, out=neg)
         neg *= t(alpha * scale)
-        return xp.where(a > 0, a * t(scale), neg)
+        return (xp.where(a > 0, a * t(scale), neg)).reshape(x._data.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -234,7 +239,7 @@ class Gelu(Function):
 
     @staticmethod
     def forward(ctx, x, approximate):
-        a = _float_array(x, "GeluKernelImpl")
+        a = _at_least_1d(_float_array(x, "GeluKernelImpl"))
         xp = get_array_module(a)
         ctx.save_for_backward(x)
         ctx.approximate = approximate
@@ -249,12 +254,12 @@ class Gelu(Function):
             out += t(1)
             out *= a
             out *= t(0.5)
-            return out
+            return (out).reshape(x._data.shape)
         cdf = _erf_kernel(a * t(_INV_SQRT_2)).astype(a.dtype, copy=False)
         cdf += t(1)
         cdf *= a
         cdf *= t(0.5)
-        return cdf
+        return (cdf).reshape(x._data.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -291,12 +296,12 @@ class Silu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        a = _float_array(x, "silu")
+        a = _at_least_1d(_float_array(x, "silu"))
         xp = get_array_module(a)
         ctx.save_for_backward(x)
         out = _sigmoid_array(xp, a)
         out *= a
-        return out
+        return (out).reshape(x._data.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -311,13 +316,13 @@ class Mish(Function):
 
     @staticmethod
     def forward(ctx, x):
-        a = _float_array(x, "mish")
+        a = _at_least_1d(_float_array(x, "mish"))
         xp = get_array_module(a)
         ctx.save_for_backward(x)
         out = _softplus_array(xp, a)
         xp.tanh(out, out=out)
         out *= a
-        return out
+        return (out).reshape(x._data.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -332,7 +337,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
-        a = _float_array(x, "softplus")
+        a = _at_least_1d(_float_array(x, "softplus"))
         xp = get_array_module(a)
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold
@@ -341,7 +346,7 @@ class Softplus(Function):
         out = _softplus_array(xp, bx)
         if beta != 1:
             out /= t(beta)
-        return xp.where(bx > threshold, a, out)
+        return (xp.where(bx > threshold, a, out)).reshape(x._data.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -359,12 +364,12 @@ class LogSigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        a = _float_array(x, "log_sigmoid_forward")
+        a = _at_least_1d(_float_array(x, "log_sigmoid_forward"))
         xp = get_array_module(a)
         ctx.save_for_backward(x)
         out = _softplus_array(xp, -a)
         xp.negative(out, out=out)
-        return out
+        return (out).reshape(x._data.shape)
 
     @staticmethod
     def backward(ctx, grad_output):

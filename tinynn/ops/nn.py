@@ -93,7 +93,8 @@ class LogSoftmax(Function):
         else:
             out = a - _max_keep(xp, a, dim)
             lse = xp.exp(out).sum(axis=dim, keepdims=True)
-            xp.log(lse, out=lse)
+            with _errstate(xp):
+                xp.log(lse, out=lse)
             out -= lse
             y = Tensor._make(out)
         ctx.save_for_backward(y)
@@ -447,7 +448,8 @@ class CrossEntropy(Function):
         total = loss.sum()
         if reduction == "sum":
             return xp.asarray(total, dtype=a.dtype)
-        return xp.asarray(total / denom, dtype=a.dtype)
+        with _errstate(xp):
+            return xp.asarray(total / denom, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -547,7 +549,8 @@ class NllLoss(Function):
         total = picked.sum()
         if reduction == "sum":
             return xp.asarray(total, dtype=a.dtype)
-        return xp.asarray(total / denom, dtype=a.dtype)
+        with _errstate(xp):
+            return xp.asarray(total / denom, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad_output):
