@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import tinynn
+from tinynn.ops.random import generator_for
 from tinynn.tensor import Tensor
 from tinynn.utils.data.dataloader import _data_generator
 
@@ -35,14 +36,20 @@ def _gen():
     return g, (g.device if g is not None else "cpu")
 
 
-def _rand() -> float:
+def _rng():
+    """The backend generator behind `_gen()`. Per-item decisions draw one number from it directly:
+    a tinynn.rand/randint call costs about 10-20 us of tensor machinery per draw, this about 1 us,
+    which is most of a RandomCrop's cost on a 28 x 28 image."""
     g, dev = _gen()
-    return tinynn.rand(1, generator=g, device=dev).item()
+    return generator_for(dev, g)
+
+
+def _rand() -> float:
+    return float(_rng().random())
 
 
 def _randint(low: int, high: int) -> int:
-    g, dev = _gen()
-    return int(tinynn.randint(low, high, (1,), generator=g, device=dev).item())
+    return int(_rng().integers(low, high))
 
 
 class Compose:
@@ -84,8 +91,7 @@ class ToTensor:
     _batch_in, _batch_out = "raw", "tensor"
 
     def _batch(self, x):
-        t = tinynn.from_numpy(np.ascontiguousarray(x[:, None]))
-        return t.to(tinynn.get_default_dtype()).div(255)
+        return F._uint8_to_float(x[:, None])
 
 
 class PILToTensor:

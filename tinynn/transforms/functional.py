@@ -95,10 +95,17 @@ def to_tensor(pic) -> Tensor:
         arr = pic[:, :, None] if pic.ndim == 2 else pic
     else:
         raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
-    img = tinynn.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
-    if img.dtype == tinynn.uint8:
-        return img.to(tinynn.get_default_dtype()).div(255)
-    return img
+    arr = arr.transpose(2, 0, 1)
+    if arr.dtype == np.uint8:
+        return _uint8_to_float(arr)
+    return tinynn.from_numpy(np.ascontiguousarray(arr))
+
+
+def _uint8_to_float(arr: np.ndarray) -> Tensor:
+    """uint8 image data -> default-float tensor / 255, as torchvision's `img.float().div(255)`
+    (the same float32 division, done while converting the host array: one pass, no temporaries)."""
+    dt = tinynn.get_default_dtype().np
+    return tinynn.from_numpy(np.divide(arr, dt.type(255), dtype=dt, order="C"))
 
 
 def pil_to_tensor(pic) -> Tensor:
@@ -208,6 +215,9 @@ def pad(img, padding, fill=0, padding_mode="constant"):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
     left, top, right, bottom = _parse_padding(padding)
     if _is_pil(img):
+        if padding_mode == "constant" and min(left, top, right, bottom) >= 0:
+            from PIL import ImageOps  # noqa: PLC0415 - C-level padding, as torchvision
+            return ImageOps.expand(img, border=(left, top, right, bottom), fill=fill)
         arr = np.asarray(img)
         out = _pad_array(arr, left, top, right, bottom, fill, padding_mode)
         res = _PIL().fromarray(out)
