@@ -173,7 +173,7 @@ def _read_verified(path: str, md5_gz: str | None, md5_raw: str | None, magic: in
 
 
 # ------------------------------------------------------------------------------- download
-_TIMEOUT = 10.0  # seconds per connection attempt: without network the error comes quickly
+_TIMEOUT = 5.0  # seconds per connection attempt; an unreachable mirror is not retried per file
 
 
 def _download(url: str, dest: str, md5: str | None) -> None:
@@ -290,16 +290,23 @@ class MNIST(VisionDataset):
         missing = [r for r in self.resources if self._find(r[0]) is None]
         if not missing:
             return
-        errors, still = [], []
+        errors, still, dead = [], [], set()
         for name, md5_gz, _ in missing:
             for mirror in self.mirrors:
+                if mirror in dead:
+                    continue
                 url = mirror + name
                 try:
                     print(f"Downloading {url}", file=sys.stderr)
                     _download(url, os.path.join(self.raw_folder, name), md5_gz)
                     break
-                except (urllib.error.URLError, OSError, RuntimeError, ValueError) as e:
+                except urllib.error.HTTPError as e:  # the server answered: try the next file too
+                    errors.append(f"{url}: HTTP {e.code} {e.reason}")
+                except (urllib.error.URLError, OSError) as e:  # unreachable: skip this mirror
+                    dead.add(mirror)
                     errors.append(f"{url}: {getattr(e, 'reason', e)}")
+                except (RuntimeError, ValueError) as e:
+                    errors.append(f"{url}: {e}")
             else:
                 still.append(name)
         if still:
