@@ -103,12 +103,13 @@ class Tensor:
         return t
 
     def _view_of(self, arr):
-        """A tensor over `arr`, a view of this tensor's data sharing its version counter."""
+        """A tensor over `arr` sharing this tensor's version counter but not a view for autograd
+        (`_base` stays None, as for PyTorch's `detach()`); differentiable views come from
+        `ops.shape.as_view`."""
         t = Tensor._make(arr)
         if self._vc is None:
             self._vc = [0]
         t._vc = self._vc
-        t._base = self if self._base is None else self._base
         return t
 
     def _alias(self):
@@ -726,7 +727,11 @@ class Tensor:
     @property
     def T(self): return _ops.permute(self, *reversed(range(self._data.ndim)))
     @property
-    def mT(self): return _ops.transpose(self, -2, -1)
+    def mT(self):
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                               f"{self._data.ndim}-D tensor.")
+        return _ops.transpose(self, -2, -1)
     @property
     def H(self): return _ops.t(self)
     @property
@@ -749,6 +754,11 @@ class Tensor:
     def movedim(self, source, destination): return _ops.movedim(self, source, destination)
     moveaxis = movedim
     def unfold(self, dimension, size, step): return _ops.unfold(self, dimension, size, step)
+    def select(self, dim, index): return _ops.select(self, dim, index)
+    def ravel(self): return _ops.ravel(self)
+    def tensor_split(self, indices_or_sections, dim=0): return _ops.tensor_split(self, indices_or_sections, dim)
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1): return _ops.diag_embed(self, offset, dim1, dim2)
+    def as_strided(self, size, stride, storage_offset=None): return _ops.as_strided(self, size, stride, storage_offset)
 
     # indexing
     def gather(self, dim, index): return _ops.gather(self, dim, index)
@@ -769,6 +779,12 @@ class Tensor:
     def argsort(self, dim=-1, descending=False, stable=False): return _ops.argsort(self, dim, descending, stable=stable)
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique_consecutive(self, return_inverse, return_counts, dim)
+    def index_copy(self, dim, index, source): return _ops.index_copy(self, dim, index, source)
+    def index_put(self, indices, values, accumulate=False): return _ops.index_put(self, indices, values, accumulate)
+    def msort(self): return _ops.msort(self)
+    def argwhere(self): return _ops.argwhere(self)
 
     # ------------------------------------------------------------------ in-place
     def add_(self, other, *, alpha=1): return _ops.inplace(self, _ops.add, other, alpha=alpha)
@@ -839,6 +855,9 @@ class Tensor:
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         return _ops.inplace(self, _ops.scatter, dim, index, src, value=value, reduce=reduce)
     def scatter_add_(self, dim, index, src): return _ops.inplace(self, _ops.scatter_add, dim, index, src)
+    def index_copy_(self, dim, index, source): return _ops.inplace(self, _ops.index_copy, dim, index, source)
+    def masked_scatter_(self, mask, source): return _ops.inplace(self, _ops.masked_scatter, mask, source)
+    def index_put_(self, indices, values, accumulate=False): return _ops.index_put_(self, indices, values, accumulate)
     def copy_(self, src, non_blocking=False): return _ops.copy_(self, src)
     def zero_(self): return _ops.fill_(self, 0)
     def fill_(self, value): return _ops.fill_(self, value)
@@ -850,10 +869,12 @@ class Tensor:
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None): return _ops.cauchy_(self, median, sigma, generator=generator)
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None): return _ops.log_normal_(self, mean, std, generator=generator)
     def geometric_(self, p, *, generator=None): return _ops.geometric_(self, p, generator=generator)
-    def squeeze_(self, dim=None): return _ops.set_shape_(self, _ops.squeeze(self.detach(), dim).shape)
-    def unsqueeze_(self, dim): return _ops.set_shape_(self, _ops.unsqueeze(self.detach(), dim).shape)
-    def t_(self): return _ops.set_data_(self, _ops.t(self.detach()))
-    def transpose_(self, dim0, dim1): return _ops.set_data_(self, _ops.transpose(self.detach(), dim0, dim1))
+    def squeeze_(self, dim=None): return _ops.inplace_view(self, _ops.squeeze, dim)
+    def unsqueeze_(self, dim): return _ops.inplace_view(self, _ops.unsqueeze, dim)
+    def t_(self): return _ops.inplace_view(self, _ops.t)
+    def transpose_(self, dim0, dim1): return _ops.inplace_view(self, _ops.transpose, dim0, dim1)
+    swapaxes_ = transpose_
+    swapdims_ = transpose_
     def resize_(self, *sizes): return _ops.resize_(self, *sizes)
 
     # random sampling
