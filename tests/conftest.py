@@ -48,6 +48,7 @@ def pytest_configure(config):
     if mode == "cuda-standin":
         import fakecupy  # noqa: PLC0415
         fakecupy.install()
+        fakecupy.quiet_floating_point_warnings()
         fakecupy.profile_sync_sites(True)
     elif not tinynn.cuda.is_available():
         raise pytest.UsageError(f"--device=cuda but tinynn.cuda.is_available() is False: "

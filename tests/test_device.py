@@ -652,3 +652,14 @@ def test_backward_through_unused_outputs_stays_on_the_gpu(standin, split):
     parts = {"unbind": lambda: y.unbind(0), "split": lambda: y.split(1), "chunk": lambda: y.chunk(4)}[split]()
     parts[0].sum().backward()
     assert on_cuda(x.grad) and x.grad.tolist() == [[2.0, 2.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
+
+
+def test_backward_through_overwritten_views_stays_on_the_gpu(standin):
+    """The study notes' b[0, 0] = ...; b[1, 0] = ... on the GPU: the engine's made-up zero
+    gradients (for the overwritten regions) are made on the graph's device."""
+    a = tinynn.ones(2, 1, requires_grad=True, device="cuda")
+    b = tinynn.zeros(2, 1, device="cuda")
+    b[0, 0] = a[0, 0] ** 2 + a[1, 0] * 5
+    b[1, 0] = a[0, 0] ** 3 + a[1, 0] * 4
+    b.backward(tinynn.ones(2, 1, device="cuda"))
+    assert on_cuda(a.grad) and a.grad.tolist() == [[5.0], [9.0]]

@@ -14,7 +14,7 @@ __all__ = ["is_available", "unavailable_reason", "device_count", "current_device
            "get_device_name", "get_device_capability", "get_device_properties", "memory_allocated",
            "max_memory_allocated", "reset_peak_memory_stats", "reset_max_memory_allocated",
            "memory_reserved", "max_memory_reserved", "mem_get_info", "empty_cache", "is_initialized",
-           "init"]
+           "init", "amp"]
 
 _peak: dict = {}  # device index -> highest memory_allocated() observed
 
@@ -211,3 +211,21 @@ def empty_cache() -> None:
         xp = _xp()
         xp.get_default_memory_pool().free_all_blocks()
         xp.get_default_pinned_memory_pool().free_all_blocks()
+
+
+class _AmpNamespace:
+    """torch.cuda.amp (deprecated in PyTorch in favour of torch.amp; kept for older scripts)."""
+
+    @staticmethod
+    def autocast(enabled=True, dtype=None, cache_enabled=True):
+        from .amp import autocast as _autocast  # noqa: PLC0415
+        return _autocast("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+    @staticmethod
+    def GradScaler(init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000,
+                   enabled=True):
+        from .amp import GradScaler as _GradScaler  # noqa: PLC0415
+        return _GradScaler("cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled)
+
+
+amp = _AmpNamespace()

@@ -962,6 +962,12 @@ def install():
     backend._set_cuda_module(sys.modules[__name__], cupyx)
 
 
+def quiet_floating_point_warnings():
+    """CuPy's kernels never warn on overflow / invalid values (inf - inf is nan, silently); NumPy's
+    do. The stand-in session silences them (NumPy's error state is process-wide here)."""
+    _np.seterr(all="ignore")
+
+
 def uninstall():
     """Back to the real lookup (CuPy imported on the next cuda request)."""
     import tinynn.backend as backend  # noqa: PLC0415
