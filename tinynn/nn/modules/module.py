@@ -439,17 +439,16 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to None (default), or to zero in place."""
         for p in self.parameters():
-            if p._grad is not None:
+            g = p.grad
+            if g is not None:
                 if set_to_none:
-                    p._grad = None
+                    p.grad = None
                 else:
-                    g = p._grad
                     if g.grad_fn is not None:
                         g.detach_()
                     else:
                         g.requires_grad_(False)
-                    g._data[...] = 0
-                    g._bump()
+                    g.zero_()
 
     def share_memory(self):
         return self
@@ -471,15 +470,15 @@ class Module:
             if applied is not param:
                 if not isinstance(applied, Tensor):
                     raise TypeError(f"_apply: fn returned {_typename(applied)} for parameter '{key}'")
-                param._data = applied._data
-                if param._requires_grad and applied._data.dtype.kind not in "fc":
-                    param._requires_grad = False
-            g = param._grad
+                param.data = applied  # swap the storage, keep the Parameter object
+                if param.requires_grad and not (applied.is_floating_point() or applied.is_complex()):
+                    param.requires_grad_(False)
+            g = param.grad
             if g is not None:
                 with no_grad():
                     g_applied = fn(g)
                 if g_applied is not g:
-                    g._data = g_applied._data
+                    g.data = g_applied
         for key, buf in self._buffers.items():
             if buf is not None:
                 with no_grad():
@@ -501,7 +500,7 @@ class Module:
                             f"dtype={dtype}")
 
         def convert(t):
-            fp = t._data.dtype.kind in "fc"
+            fp = t.is_floating_point() or t.is_complex()
             return t.to(device, dtype if fp else None)
         return self._apply(convert)
 
@@ -515,13 +514,13 @@ class Module:
         return self._apply(lambda t: t.type(dst_type))
 
     def float(self):
-        return self._apply(lambda t: t.float() if t._data.dtype.kind == "f" else t)
+        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self):
-        return self._apply(lambda t: t.double() if t._data.dtype.kind == "f" else t)
+        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def half(self):
-        return self._apply(lambda t: t.half() if t._data.dtype.kind == "f" else t)
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     # ------------------------------------------------------------------ hooks
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
@@ -937,7 +936,7 @@ class _HookIdentity(Function):
     @staticmethod
     def forward(ctx, state, kind, *tensors):
         ctx.state, ctx.kind = state, kind
-        outs = tuple(Tensor._make(t._data) for t in tensors)
+        outs = tuple(t.detach() for t in tensors)
         return outs if len(outs) != 1 else outs[0]
 
     @staticmethod
