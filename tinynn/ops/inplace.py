@@ -82,9 +82,10 @@ def _write(x, arr):
 def _check_overlap(x):
     """PyTorch refuses to write into a tensor whose elements share memory (an expanded view)."""
     a = x._data
-    for n, st in zip(a.shape, a.strides):
-        if st == 0 and n > 1:
-            raise RuntimeError(_OVERLAP_MSG)
+    if 0 in a.strides:
+        for n, st in zip(a.shape, a.strides):
+            if st == 0 and n > 1:
+                raise RuntimeError(_OVERLAP_MSG)
 
 
 def _alias_with_history(x):
@@ -117,16 +118,15 @@ def inplace(x, fn, *args, **kwargs):
     if not isinstance(x, Tensor):
         raise TypeError(f"in-place op expected a Tensor, got {type(x).__name__}")
     _check_overlap(x)
-    grad_on = _state.enabled
     root = x._base
     is_view = root is not None
     if not is_view:
         root = x
-    if grad_on and root._requires_grad and root.grad_fn is None:
-        raise RuntimeError(_LEAF_VIEW_MSG if is_view else _LEAF_MSG)
-    needs = grad_on and (x._requires_grad or root._requires_grad or
-                         any(isinstance(a, Tensor) and a._requires_grad for a in args) or
-                         any(isinstance(a, Tensor) and a._requires_grad for a in kwargs.values()))
+    needs = False
+    if _state.enabled:
+        if root._requires_grad and root.grad_fn is None:
+            raise RuntimeError(_LEAF_VIEW_MSG if is_view else _LEAF_MSG)
+        needs = x._requires_grad or root._requires_grad or _any_requires_grad(args, kwargs)
     if not needs:
         prev = _state.enabled
         _state.enabled = False
@@ -150,6 +150,17 @@ def inplace(x, fn, *args, **kwargs):
     _track_saved_output(out, x)
     refresh_views(x)
     return x
+
+
+def _any_requires_grad(args, kwargs):
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            return True
+    if kwargs:
+        for a in kwargs.values():
+            if isinstance(a, Tensor) and a._requires_grad:
+                return True
+    return False
 
 
 def _check_view_inplace(x):
