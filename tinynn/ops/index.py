@@ -9,7 +9,6 @@ land in a small target, the backend's scatter-add otherwise.
 """
 from __future__ import annotations
 
-import collections
 import warnings
 
 import numpy as np  # host-side metadata only (np.integer / np.ndarray in keys)
@@ -21,6 +20,7 @@ from ..backend import bincount_add, get_array_module
 from ..backend import scatter_add as _scatter_add_kernel
 from ..tensor import Tensor
 from ._util import broadcast_error, canonical_dim, check_same_device, operands
+from .reduce import return_types
 from .shape import as_view, parse_shape
 
 __all__ = ["getitem", "setitem", "where", "convert_key", "gather", "scatter", "scatter_add",
@@ -30,21 +30,9 @@ __all__ = ["getitem", "setitem", "where", "convert_key", "gather", "scatter", "s
            "searchsorted", "bucketize", "accumulate_flat", "index_add_along"]
 
 
-# ----------------------------------------------------------------------------------------
-# named tuples (torch.return_types.*)
-# ----------------------------------------------------------------------------------------
-def _return_type(name):
-    base = collections.namedtuple(name, ["values", "indices"])
-
-    def __repr__(self):
-        return f"tinynn.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
-    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__,
-                               "__module__": "tinynn.return_types"})
-    return cls
-
-
-_sort_t = _return_type("sort")
-_topk_t = _return_type("topk")
+# named tuples (torch.return_types.sort / topk), shared with the reductions
+_sort_t = return_types.sort
+_topk_t = return_types.topk
 
 
 # ----------------------------------------------------------------------------------------
@@ -1331,9 +1319,9 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     d = canonical_dim(dim, a.ndim)
     if a.ndim == 0:
         idx = Tensor._make(xp.zeros((), dtype=xp.int64))
-        return _sort_t(SortValues.apply(input, 0, idx), idx)
+        return _sort_t((SortValues.apply(input, 0, idx), idx))
     idx = Tensor._make(_argsort(a, d, descending).astype(xp.int64, copy=False))
-    return _sort_t(SortValues.apply(input, d, idx), idx)
+    return _sort_t((SortValues.apply(input, d, idx), idx))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -1357,11 +1345,11 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         raise RuntimeError("selected index k out of range")
     if a.ndim == 0:
         idx = Tensor._make(xp.zeros((), dtype=xp.int64) if k else xp.zeros((0,), dtype=xp.int64))
-        return _topk_t(TopkValues.apply(input, 0, idx), idx)
+        return _topk_t((TopkValues.apply(input, 0, idx), idx))
     order = _argsort(a, d, largest)
     idx = order[(slice(None),) * d + (slice(0, k),)]
     idx = Tensor._make(xp.ascontiguousarray(idx).astype(xp.int64, copy=False))
-    return _topk_t(TopkValues.apply(input, d, idx), idx)
+    return _topk_t((TopkValues.apply(input, d, idx), idx))
 
 
 class _NotDifferentiable(Function):

@@ -89,18 +89,29 @@ def _check_overlap(x):
 
 
 def _alias_with_history(x):
-    """A new tensor over x's array carrying x's history (the op's input for the old value)."""
+    """A new tensor over x's array carrying x's history (the op's input for the old value).
+
+    It shares x's version counter, so anything the op saves that still aliases x's memory (a view
+    of the old value) is detected as modified at backward rather than read silently."""
     old = Tensor._make(x._data)
     old._requires_grad, old.grad_fn, old._output_nr = x._requires_grad, x.grad_fn, x._output_nr
+    if x._vc is None:
+        x._vc = [0]
+    old._vc = x._vc
     return old
 
 
 def _keep_old_value(out, old, x):
-    """If the op saved its input (the old value) it must not see the overwrite: give it a copy."""
+    """If the op saved its input (the old value) it must not see the overwrite: give it a copy,
+    with a version counter of its own."""
     node = out.grad_fn
     if node is not None and node._saved:
-        if any(s is not None and s.tensor is old for s in node._saved):
+        saved = [s for s in node._saved if s is not None and s.tensor is old]
+        if saved:
             old._data = x._data.copy()
+            old._vc = [0]
+            for s in saved:
+                s.vc, s.version = old._vc, 0
 
 
 def _track_saved_output(out, x):
