@@ -28,6 +28,7 @@ import numpy as np  # host-side metadata only (index tables, dtype info); math g
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state as _grad_state
 from ..backend import as_strided, get_array_module, is_cuda_array, scatter_add
+from .. import amp as _amp  # autocast: float16 convolutions
 from ..tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -363,6 +364,8 @@ def _conv_padding(padding, x_sizes, kernel, stride, dilation, nd):
 
 def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
     _check_conv_args(input, weight, bias, nd, name, groups)
+    if _amp.state.on:
+        input, weight, bias = _amp.lowp(input, weight, bias)
     x, squeeze = _batchify(input, nd)
     stride = _ntuple(stride, nd, "stride")
     dilation = _ntuple(dilation, nd, "dilation")
@@ -408,6 +411,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, nd, name):
     _check_conv_args(input, weight, bias, nd, name, groups, transposed=True)
+    if _amp.state.on:
+        input, weight, bias = _amp.lowp(input, weight, bias)
     x, squeeze = _batchify(input, nd)
     stride = _ntuple(stride, nd, "stride")
     dilation = _ntuple(dilation, nd, "dilation")

@@ -65,14 +65,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if mask is not None:
         scores = scores + mask
     dead = None
-    if mask is not None:
+    if mask is not None and not is_causal:
         # a row masked everywhere would be NaN after softmax: PyTorch's kernels return 0 there (and a
-        # zero gradient), so such rows go through softmax as zeros and are zeroed afterwards
+        # zero gradient), so such rows go through softmax as zeros and are zeroed afterwards (always
+        # applied: testing whether any row is dead would cost a device-to-host sync per call)
         dead = (scores == float("-inf")).all(dim=-1, keepdim=True)
-        if bool(dead.any()):
-            scores = scores.masked_fill(dead, 0.0)
-        else:
-            dead = None
+        scores = scores.masked_fill(dead, 0.0)
     weights = _ops.softmax(scores, -1)
     if dead is not None:
         weights = weights.masked_fill(dead, 0.0)
