@@ -587,16 +587,16 @@ def test_linear_shapes_names_and_frozen_params(device):
     assert lin.weight.grad is None and lin.bias.grad is None
     assert_close(x.grad, np.tile(lin.weight.detach().cpu().numpy().sum(0), (4, 1)), rtol=1e-6)
     with pytest.raises(TypeError, match=r"cannot assign 'tinynn.FloatTensor' object to parameter 'x'"):
-        lin.register_parameter("x", tinynn.ones(2))
+        lin.register_parameter("x", tinynn.ones(2, device="cpu"))
     with pytest.raises(AttributeError, match="'Linear' object has no attribute 'foo'"):
         lin.foo  # noqa: B018
 
 
 def test_lazy_linear(device):
-    lazy = nn.LazyLinear(3)
+    lazy = nn.LazyLinear(3, device="cpu")
     assert repr(lazy) == "LazyLinear(in_features=0, out_features=3, bias=True)"
     w = lazy.weight
-    out = lazy(tinynn.ones(2, 5))
+    out = lazy(tinynn.ones(2, 5, device="cpu"))
     assert type(lazy) is nn.Linear and lazy.in_features == 5 and lazy.weight is w
     assert tuple(w.shape) == (3, 5) and tuple(out.shape) == (2, 3)
     assert repr(lazy) == "Linear(in_features=5, out_features=3, bias=True)"

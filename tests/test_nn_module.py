@@ -30,10 +30,12 @@ def test_parameter_basics(device):
     assert p.tolist() == [2.0, 3.0] and p._version == t._version == 1
     q = nn.Parameter(t, requires_grad=False)
     assert not q.requires_grad
-    assert repr(nn.Parameter(tinynn.tensor([1.0, 2.0]))) == \
+    assert repr(nn.Parameter(tinynn.tensor([1.0, 2.0], device="cpu"))) == \
         "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
-    assert repr(q.cpu()) == "Parameter containing:\ntensor([2., 3.])" or device != "cpu"
-    assert repr(nn.Parameter()) == "Parameter containing:\ntensor([], requires_grad=True)"
+    assert repr(nn.Parameter(tinynn.tensor([2.0, 3.0], device="cpu"), requires_grad=False)) == \
+        "Parameter containing:\ntensor([2., 3.])"
+    assert repr(nn.Parameter(tinynn.empty(0, device="cpu"))) == \
+        "Parameter containing:\ntensor([], requires_grad=True)"
 
 
 def test_parameter_errors():
@@ -136,12 +138,12 @@ def test_setattr_moves_between_kinds_and_delattr():
 
 
 def test_registration_errors():
-    m = Outer()
+    m = Outer().cpu()
     with pytest.raises(TypeError, match=r"cannot assign 'tinynn.FloatTensor' object to parameter 'x' "
                                         r"\(torch.nn.Parameter or None required\)"):
-        m.register_parameter("x", tinynn.ones(2))
+        m.register_parameter("x", tinynn.ones(2, device="cpu"))
     with pytest.raises(TypeError, match=r"cannot assign 'tinynn.FloatTensor' as parameter 'bias'"):
-        m.bias = tinynn.ones(2)
+        m.bias = tinynn.ones(2, device="cpu")
     with pytest.raises(TypeError, match=r"cannot assign 'int' as child module 'a' "
                                         r"\(torch.nn.Module or None expected\)"):
         m.a = 3
@@ -595,11 +597,11 @@ def test_module_list_and_dict():
 
 
 def test_parameter_list_and_dict():
-    pl = nn.ParameterList([tinynn.ones(2), nn.Parameter(tinynn.zeros(1))])
+    pl = nn.ParameterList([tinynn.ones(2), nn.Parameter(tinynn.zeros(1))]).cpu()
     assert [type(p).__name__ for p in pl] == ["Parameter", "Parameter"] and len(pl) == 2
     assert tuple(pl[-1].shape) == (1,) and type(pl[0:1]) is nn.ParameterList
-    pl.append(nn.Parameter(tinynn.tensor([5.0, 6.0])))
-    pl.extend([tinynn.ones(3)])
+    pl.append(nn.Parameter(tinynn.tensor([5.0, 6.0], device="cpu")))
+    pl.extend([tinynn.ones(3, device="cpu")])
     assert [n for n, _ in pl.named_parameters()] == ["0", "1", "2", "3"]
     assert repr(pl) == ("ParameterList(\n    (0): Parameter containing: [tinynn.float32 of size 2]\n"
                         "    (1): Parameter containing: [tinynn.float32 of size 1]\n"
@@ -623,7 +625,7 @@ def test_parameter_list_and_dict():
         pd[1]  # noqa: B018
     with pytest.raises(RuntimeError, match="ParameterDict should not be called."):
         pd(1)
-    assert repr(nn.ParameterDict({"a": tinynn.ones(1)})) == \
+    assert repr(nn.ParameterDict({"a": tinynn.ones(1, device="cpu")})) == \
         "ParameterDict(  (a): Parameter containing: [tinynn.FloatTensor of size 1])"
 
 
@@ -676,7 +678,7 @@ NET_STATE_KEYS = [  # PyTorch 2.13's state_dict keys for the same model
 
 
 def test_nested_model_repr_and_state_dict_keys_like_torch():
-    net = Net()
+    net = Net().cpu()
     assert repr(net) == NET_REPR  # PyTorch's string, with tinynn for torch
     assert list(net.state_dict()) == NET_STATE_KEYS
     assert [n for n, _ in net.named_parameters()] == NET_STATE_KEYS[1:]

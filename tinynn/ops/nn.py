@@ -14,6 +14,7 @@ from .._dtype import from_numpy_dtype
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..backend import get_array_module, scatter_add
+from .. import amp as _amp  # autocast: float16 linear, float32 losses
 from ..tensor import Tensor
 from ._util import canonical_dim, check_same_device
 
@@ -127,12 +128,16 @@ def _softmax_prep(input, dim, dtype, kernel):
 
 def softmax(input, dim, dtype=None):
     """Softmax along `dim` (tinynn.softmax / Tensor.softmax); `dtype` casts the input first."""
+    if _amp.state.on:
+        (input,) = _amp.fp32(input)
     input, d = _softmax_prep(input, dim, dtype, "softmax_lastdim_kernel_impl")
     return Softmax.apply(input, d)
 
 
 def log_softmax(input, dim, dtype=None):
     """Log-softmax along `dim`, exact for large logits (no overflow)."""
+    if _amp.state.on:
+        (input,) = _amp.fp32(input)
     input, d = _softmax_prep(input, dim, dtype, "log_softmax_lastdim_kernel_impl")
     return LogSoftmax.apply(input, d)
 
@@ -267,6 +272,8 @@ def linear(input, weight, bias=None):
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"linear(): argument 'input' and 'weight' must be Tensor, not "
                         f"{type(input).__name__} and {type(weight).__name__}")
+    if _amp.state.on:
+        input, weight, bias = _amp.lowp(input, weight, bias)
     if bias is None:
         return LinearNoBias.apply(input, weight)
     return Linear.apply(input, weight, bias)
@@ -608,12 +615,16 @@ def _index_target_checks(input, target, weight):
 
 
 def cross_entropy_index(input, target, weight, ignore_index, label_smoothing, reduction):
+    if _amp.state.on:
+        input, weight = _amp.fp32(input, weight)
     _check_float(input, "log_softmax_lastdim_kernel_impl")
     _index_target_checks(input, target, weight)
     return CrossEntropy.apply(input, target, weight, ignore_index, label_smoothing, reduction)
 
 
 def nll_loss(input, target, weight, ignore_index, reduction):
+    if _amp.state.on:
+        input, weight = _amp.fp32(input, weight)
     _check_float(input, "nll_loss_out_frame")
     _index_target_checks(input, target, weight)
     return NllLoss.apply(input, target, weight, ignore_index, reduction)
@@ -1017,11 +1028,14 @@ def one_hot(tensor, num_classes=-1):
     xp = get_array_module(a)
     if a.dtype != xp.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
+    infer = num_classes == -1
+    if infer:
         if a.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(a.max()) + 1
-    if a.size:
+    if a.size and (infer or _is_numpy(xp)):
+        # (on a GPU with num_classes given, the check would cost a host round trip: skipped, and
+        # out-of-range rows stay all-zero)
         if int(a.min()) < 0:
             raise RuntimeError("Class values must be non-negative.")
         if int(a.max()) >= num_classes:

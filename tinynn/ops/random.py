@@ -98,6 +98,7 @@ class Generator:
 
 
 _defaults: dict = {}
+_manual_seed: list = [None]  # the last manual_seed, for device generators created after it
 
 
 def default_generator_for(device) -> Generator:
@@ -108,6 +109,8 @@ def default_generator_for(device) -> Generator:
     g = _defaults.get(d)
     if g is None:
         g = _defaults[d] = Generator(d)
+        if _manual_seed[0] is not None:  # manual_seed seeds every device, used yet or not
+            g.manual_seed(_manual_seed[0])
     return g
 
 
@@ -130,6 +133,7 @@ def manual_seed(seed):
     """Seed the default generators of every device; returns the CPU generator."""
     for g in list(_defaults.values()):
         g.manual_seed(seed)
+    _manual_seed[0] = seed
     return default_generator.manual_seed(seed)
 
 

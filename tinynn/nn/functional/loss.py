@@ -4,6 +4,7 @@ from __future__ import annotations
 import warnings
 
 from ... import ops
+from ... import amp as _amp
 from ...autograd.grad_mode import no_grad
 from ...ops import nn as _nnops
 from ...tensor import Tensor
@@ -94,6 +95,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """Mean (or sum, or each) of (input - target)^2."""
     _need_tensors("mse_loss", input=input, target=target)
     _size_warning(input, target)
+    if _amp.state.on:
+        input, target = _amp.fp32(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     if weight is not None:
         return _weighted("mse", input, target, weight, reduction, None)
