@@ -5,8 +5,10 @@ Differences from PyTorch, all deliberate and harmless for scripts written for Py
 - `num_workers > 0` starts worker *threads*, not processes. Batch k goes to worker k % N (as in
   PyTorch), at most `prefetch_factor * num_workers` batches are in flight (a bounded queue), and
   batches come back in sampler order, so the batches are the same, in the same order, as with
-  `num_workers=0`. NumPy releases the GIL in its kernels (decompression, copies, gathers), so
-  loading overlaps with training; `multiprocessing_context` is accepted and ignored. A worker's
+  `num_workers=0`. Loading overlaps with training where either side runs outside the GIL
+  (NumPy/BLAS kernels, file reads, decompression); per-item Python transforms hold the GIL, so
+  for those threads mostly hide waits rather than add CPU (the batch fast path below is the
+  remedy for MNIST-style data). `multiprocessing_context` is accepted and ignored. A worker's
   exception is re-raised in the main loop as the original exception object (same type and
   message, with the worker's traceback). Breaking out of a loop shuts the workers down.
 - Randomness in `tinynn.transforms` inside a batch comes from a per-batch generator seeded from
