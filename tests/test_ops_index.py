@@ -58,6 +58,9 @@ def test_getitem_advanced(device):
     assert b[:, [0, 1], None].shape == (2, 2, 1, 4)
     assert b[[1, 0], 1].tolist() == [[16.0, 17.0, 18.0, 19.0], [4.0, 5.0, 6.0, 7.0]]
     assert b[0, [0, 1], 2].tolist() == [2.0, 6.0]
+    # an Ellipsis covering no dim does not separate index arrays (NumPy would move them first)
+    assert b[:, [0, 2], ..., [1, 3]].tolist() == [[1.0, 11.0], [13.0, 23.0]]
+    assert b[[1, 0], ..., [0, 2]].shape == (2, 3)
     c = x[[0, 1]]
     c[0, 0] = 100.0
     assert x[0, 0].item() == 0.0 and c._base is None  # advanced indexing copies
@@ -119,6 +122,7 @@ def test_getitem_errors(device):
     (lambda x: x[:, [0, 1], None], (2, 3, 4)),
     (lambda x: x[[0, 1], :, [1, 2]], (2, 3, 4)),
     (lambda x: x[True], (2, 3)),
+    (lambda x: x[:, [0, 2], ..., [1, 3]], (2, 3, 4)),
     (lambda x: x[tinynn.tensor([], dtype=tinynn.int64)], (3, 2)),
 ])
 def test_getitem_gradients(fn, shape, device):

@@ -206,6 +206,10 @@ def convert_key(key, a):
             raise IndexError(_INDEX_TYPE_MSG.format(type(k).__name__))
     if adv or n_ell > 1:
         _check_key(out, a.shape, from_list)
+    if adv and n_ell:
+        # PyTorch expands `...` to full slices: one that covers no dim does not separate the index
+        # arrays around it (NumPy would treat it as a separator and move the indexed dims first)
+        out = list(_expand_ellipsis(out, a.ndim, pad=False))
     if adv and any(isinstance(k, int) for k in out):  # ints (bools are ints) next to index arrays
         return _two_step(out, xp), adv
     return tuple(out), adv
@@ -329,8 +333,9 @@ def _index_error(e, a):
     return IndexError(msg.replace("axis", "dimension"))
 
 
-def _expand_ellipsis(key, nd):
-    """Replace `...` by full slices and pad with trailing full slices (for kernels' fast paths)."""
+def _expand_ellipsis(key, nd, pad=True):
+    """Replace `...` by full slices (and, with `pad`, add trailing full slices for the dims the
+    key does not reach, for the kernels' fast paths)."""
     total = sum(_consumed(k) for k in key)
     out = []
     for k in key:
@@ -338,7 +343,7 @@ def _expand_ellipsis(key, nd):
             out.extend([slice(None)] * (nd - total))
         else:
             out.append(k)
-    if not any(k is Ellipsis for k in key):
+    if pad and not any(k is Ellipsis for k in key):
         out.extend([slice(None)] * (nd - total))
     return tuple(out)
 
