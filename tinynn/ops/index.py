@@ -958,6 +958,8 @@ def _check_index_source(input, d, idx, source, name):
                                                       for k in range(a.ndim) if k != d)):
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified "
                            f"dimension. Got self.shape = {list(a.shape)} source.shape = {list(s.shape)}")
+    if n == 0 and idx.size:
+        raise IndexError("index out of range in self")
     _check_range(idx, n, d)
 
 
