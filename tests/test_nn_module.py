@@ -732,3 +732,33 @@ def test_user_model_trains_by_hand_saves_and_reloads(device, tmp_path):
     fresh2 = Net().to(device)
     fresh2.load_state_dict({k: v.to(device) for k, v in pickle.loads(path.read_bytes()).items()})
     assert_close(fresh2.blocks[2].weight, net.blocks[2].weight)
+
+
+def test_to_device_moves_parameters_buffers_and_grads_in_place(device):
+    m = Outer().cpu()
+    m(tinynn.ones(2, device="cpu")).sum().backward()
+    params = list(m.parameters())
+    assert m.to(device) is m
+    assert all(a is b for a, b in zip(m.parameters(), params))
+    kind = tinynn.device(device).type
+    assert all(p.device.type == kind for p in m.parameters())
+    assert all(p.grad.device.type == kind for p in m.parameters())
+    assert all(b.device.type == kind for b in m.buffers())
+    m.to(device, tinynn.float64)
+    assert m.bias.dtype == tinynn.float64 and m.bias.grad.dtype == tinynn.float64
+    m.cpu().float()
+    assert m.a.scale.device == tinynn.device("cpu") and m.a.scale.grad.dtype == tinynn.float32
+
+
+def test_forward_hook_always_call_and_errors_in_forward():
+    class Boom(nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    seen = []
+    b = Boom()
+    b.register_forward_hook(lambda mod, args, out: seen.append(out), always_call=True)
+    b.register_forward_hook(lambda mod, args, out: seen.append("never"))
+    with pytest.raises(ValueError, match="boom"):
+        b(tinynn.ones(1))
+    assert seen == [None]
