@@ -10,12 +10,26 @@
 from __future__ import annotations
 
 import heapq
+import threading
 
 from . import grad_mode
 from .function import AccumulateGrad
 from .anomaly_mode import _anomaly
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "queue_callback"]
+
+# one list of final callbacks per running backward pass (a stack: backward may nest in a hook)
+_final = threading.local()
+
+
+def queue_callback(callback):
+    """Run `callback()` once the current backward pass has finished, as PyTorch's
+    `Variable._execution_engine.queue_callback` (DistributedDataParallel waits for its gradient
+    all-reduces there)."""
+    stack = getattr(_final, "stack", None)
+    if not stack:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    stack[-1].append(callback)
 
 
 def _sum_to(g, shape, node, i):
@@ -100,6 +114,9 @@ def run_backward(roots, grads, retain_graph, create_graph, inputs=None):
 
     prev_mode = grad_mode._state.enabled
     grad_mode._state.enabled = create_graph
+    callbacks = []
+    stack = _final.__dict__.setdefault("stack", [])
+    stack.append(callbacks)
     try:
         while ready:
             _, _, fn = heapq.heappop(ready)
@@ -116,7 +133,12 @@ def run_backward(roots, grads, retain_graph, create_graph, inputs=None):
                     if d == 0:
                         deps[nxt] = -1
                         heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+        i = 0
+        while i < len(callbacks):  # a callback may queue another
+            callbacks[i]()
+            i += 1
     finally:
+        stack.pop()
         grad_mode._state.enabled = prev_mode
     return results
 
@@ -183,7 +205,7 @@ def _run_node(fn, buf, buffers, capture, results, retain_graph, create_graph, Te
             elif meta[i] is not None and fn.materialize_grads:
                 from ..backend import get_array_module  # noqa: PLC0415
                 shape, dt = meta[i]
-                xp = _xp_of(fn, get_array_module)
+                xp = _xp_of(fn, get_array_module, buf)
                 g = Tensor._make(xp.zeros(shape, dtype=dt))
             grads.append(g)
     if fn._pre_hooks:
@@ -226,19 +248,30 @@ def _run_node(fn, buf, buffers, capture, results, retain_graph, create_graph, Te
         fn._free()
 
 
-def _xp_of(fn, get_array_module):
-    for e in fn._next:
-        if e:
-            node = e[0]
-            if node._is_accumulate:
-                return get_array_module(node.variable._data)
-    saved = fn._saved
-    if saved:
-        for s in saved:
-            if s is not None:
-                return get_array_module(s.data if s.tensor is None else s.tensor._data)
-    import numpy  # noqa: PLC0415
-    return numpy
+def _xp_of(fn, get_array_module, buf=None):
+    """The array module of the node's data, for a zero gradient it must make up: from a gradient
+    that did arrive, else the nearest leaf or saved tensor down the graph (a node reached with no
+    gradient at all, e.g. the view a `copy_` overwrote, has nothing of its own to go by)."""
+    if buf:
+        for g in buf.values():
+            if g is not None:
+                return get_array_module(g._data)
+    seen = set()
+    todo = [fn]
+    while todo and len(seen) < 10000:
+        node = todo.pop(0)
+        if node in seen:
+            continue
+        seen.add(node)
+        if node._is_accumulate:
+            return get_array_module(node.variable._data)
+        saved = node._saved
+        if saved:
+            for s in saved:
+                if s is not None:
+                    return get_array_module(s.data if s.tensor is None else s.tensor._data)
+        todo.extend(e[0] for e in node._next if e)
+    return get_array_module(None)  # nothing to go by: the CPU module
 
 
 def _dtype_of(npdt):
