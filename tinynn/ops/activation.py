@@ -105,7 +105,7 @@ class Threshold(Function):
         xp = get_array_module(a)
         ctx.save_for_backward(x)
         ctx.threshold = threshold
-        return xp.where(a > threshold, a, xp.asarray(value, dtype=a.dtype))
+        return xp.where(a > threshold, a, a.dtype.type(value))  # a scalar: no host->GPU copy
 
     @staticmethod
     def backward(ctx, grad_output):

@@ -12,8 +12,9 @@ from ...tensor import Tensor
 __all__ = ["l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "cosine_similarity",
            "pairwise_distance", "cosine_embedding_loss", "margin_ranking_loss", "soft_margin_loss",
-           "hinge_embedding_loss", "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
-           "multilabel_soft_margin_loss"]
+           "hinge_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+           "poisson_nll_loss", "gaussian_nll_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+           "multilabel_margin_loss", "pdist"]
 
 
 # ----------------------------------------------------------------------------- reduction helpers
@@ -235,6 +236,22 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return ((x1 / (n1 + d1)) * (x2 / (n2 + d2))).sum(dim)
 
 
+def pdist(input, p=2.0):
+    """p-norm distances between every pair of rows of (N, M) input: the N (N - 1) / 2 entries above
+    the diagonal of the distance matrix, row by row."""
+    _need_tensors("pdist", input=input)
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    n = input.shape[0]
+    rows = [i for i in range(n) for _ in range(i + 1, n)]
+    cols = [j for i in range(n) for j in range(i + 1, n)]
+    if not rows:
+        return input.new_zeros(0)
+    ri = ops.tensor(rows, device=input.device)
+    ci = ops.tensor(cols, device=input.device)
+    return (input.index_select(0, ri) - input.index_select(0, ci)).norm(p, 1)
+
+
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p along the last dimension."""
     _need_tensors("pairwise_distance", x1=x1, x2=x2)
@@ -298,6 +315,64 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if swap:
         d_neg = ops.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
     loss = (d_pos - d_neg + margin).clamp_min(0)
+    return _apply_reduction(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0,
+                                      swap=False, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) for any distance function (pairwise_distance by default)."""
+    reduction = _reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: expected margin to be greater than 0, got "
+                         f"{margin} instead")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = ops.minimum(d_neg, dist(positive, negative))
+    loss = (d_pos - d_neg + margin).clamp_min(0)
+    return _apply_reduction(loss, reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """sum over j != y of max(0, margin - x[y] + x[j])^p / C (times weight[y]), per sample."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError(f"weight must be one-dimensional, got {weight.dim()}D")
+    x = input if input.dim() == 2 else input.reshape(1, -1)
+    t = target.reshape(-1)
+    C = x.shape[1]
+    x_y = x.gather(1, t.unsqueeze(1))
+    m = (x - x_y + margin).clamp_min(0)
+    if p == 2:
+        m = m * m
+    if weight is not None:
+        m = m * weight.index_select(0, t).unsqueeze(1)
+    not_target = 1 - _nnops.one_hot(t, C).to(x.dtype)
+    loss = (m * not_target).sum(1) / C
+    if input.dim() < 2 and reduction == "none":
+        loss = loss.reshape(target.shape)
+    return _apply_reduction(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """sum over target classes j and other classes k of max(0, 1 - (x[j] - x[k])) / C; each row of
+    `target` lists class indices up to its first -1."""
+    reduction = _reduction(reduction, size_average, reduce)
+    x = input if input.dim() == 2 else input.reshape(1, -1)
+    t = target if target.dim() == 2 else target.reshape(1, -1)
+    C = x.shape[1]
+    valid = (t >= 0).long().cumprod(1)                  # entries before the first -1
+    onehot = _nnops.one_hot(ops.where(valid > 0, t, ops.zeros_like(t)), C) * valid.unsqueeze(-1)
+    is_target = (onehot.sum(1) > 0).to(x.dtype)                 # (N, C)
+    diff = (1 - (x.unsqueeze(2) - x.unsqueeze(1))).clamp_min(0)  # [n, j, k] = 1 - (x_j - x_k)
+    pair = is_target.unsqueeze(2) * (1 - is_target).unsqueeze(1)
+    loss = (diff * pair).sum((1, 2)) / C
+    if input.dim() < 2 and reduction == "none":
+        loss = loss.reshape(())
     return _apply_reduction(loss, reduction)
 
 
