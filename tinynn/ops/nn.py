@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-from .._dtype import from_numpy_dtype
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..backend import get_array_module, scatter_add
@@ -26,6 +25,16 @@ _TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char"
 
 def _tname(npdt) -> str:
     return _TYPE_NAMES.get(npdt.name, npdt.name)
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+
+
+def _cname(npdt) -> str:
+    """The C++ type name PyTorch's matmul dtype errors use."""
+    return _C_NAMES.get(npdt.name, npdt.name)
 
 
 def _is_numpy(xp) -> bool:
@@ -155,20 +164,14 @@ class Linear(Function):
         if w.ndim != 2 and not (w.ndim == 1 and a.ndim >= 1):
             raise RuntimeError(f"linear(): weight must be 1-D or 2-D, got {w.ndim}-D")
         if a.dtype != w.dtype:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                               f"{from_numpy_dtype(a.dtype)} != {from_numpy_dtype(w.dtype)}")
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != "
+                               f"{_cname(w.dtype)}")
         if a.ndim == 0:
             raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and "
                                f"{w.ndim}D")
         k = a.shape[-1]
         if k != w.shape[-1]:
             rows = a.size // k if k else (a.shape[0] if a.ndim > 1 else 1)
-            if a.ndim == 1:
-                raise RuntimeError(f"size mismatch, got input ({k}), mat ({w.shape[0]}x{w.shape[-1]}), "
-                                   f"vec ({k})" if w.ndim == 2 else
-                                   f"inconsistent tensor size, expected tensor [{w.shape[0]}] and src "
-                                   f"[{k}] to have the same number of elements, but got {w.shape[0]} "
-                                   f"and {k} elements respectively")
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
                                f"{w.shape[-1]}x{w.shape[0] if w.ndim == 2 else 1})")
         if a.ndim == 2:
@@ -180,8 +183,8 @@ class Linear(Function):
         if bias is not None:
             b = bias._data
             if b.dtype != out.dtype:
-                raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                                   f"{from_numpy_dtype(b.dtype)} != {from_numpy_dtype(out.dtype)}")
+                raise RuntimeError(f"self and mat2 must have the same dtype, but got {_tname(b.dtype)} "
+                                   f"and {_tname(out.dtype)}")
             try:
                 out += b
             except ValueError:
