@@ -159,7 +159,8 @@ class _SavedTensor:
 
 
 def _type_name(t):
-    return f"tinynn.{t.dtype.name.capitalize()}Tensor {list(t.shape)}"
+    """PyTorch's 'torch.FloatTensor [2]' description of a tensor, with tinynn's module name."""
+    return f"{t.type()} {list(t.shape)}"
 
 
 class BackwardCFunction(FunctionCtx, Node):
@@ -269,6 +270,9 @@ class Function(metaclass=FunctionMeta):
             _state.enabled = False
             try:
                 out = cls.forward(ctx, *args, **kwargs)
+            except (TypeError, ValueError):
+                _check_devices(args)  # CuPy refusing a host array means mixed devices
+                raise
             finally:
                 _state.enabled = prev
             if out.__class__ is Tensor:
@@ -306,9 +310,32 @@ class Function(metaclass=FunctionMeta):
         _state.enabled = False
         try:
             out = cls.forward(ctx, *args, **kwargs)
+        except (TypeError, ValueError):
+            _check_devices(args)
+            raise
         finally:
             _state.enabled = True
         return _record(ctx, args, out)
+
+
+def _check_devices(args):
+    """After a forward failed: raise PyTorch's RuntimeError if its tensors were on different devices.
+
+    Costs nothing on success; gives every op the device error without a check of its own (CuPy
+    raises TypeError on a host array, ValueError on an array of another GPU). A 0-dim CPU tensor
+    next to GPU tensors is allowed, as a Python scalar would be."""
+    from ..tensor import Tensor  # noqa: PLC0415
+    devs = []
+    for a in args:
+        for t in (a if isinstance(a, (list, tuple)) else (a,)):
+            if isinstance(t, Tensor) and not (t._data.ndim == 0 and t.device.type == "cpu"):
+                d = t.device
+                if d not in devs:
+                    devs.append(d)
+    if len(devs) > 1:
+        a, b = sorted(str(d) for d in devs[:2])[::-1]
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           f"devices, {a} and {b}!") from None
 
 
 def _record(ctx, args, out):
