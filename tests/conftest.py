@@ -26,7 +26,14 @@ _mode = ["cpu"]
 
 # Tests in files this conftest does not own that are CPU-only by nature, by node id prefix, with
 # the reason (prefer marking the test itself with @pytest.mark.cpu_only(reason=...)).
-CPU_ONLY_NODEIDS: dict[str, str] = {}
+CPU_ONLY_NODEIDS: dict[str, str] = {
+    "tests/test_autograd.py::test_numpy_requires_grad_raises_and_shares_memory":
+        "checks that .numpy() shares memory with the tensor, which only a CPU tensor can",
+    "tests/test_autograd.py::test_repr_like_pytorch":
+        "compares with PyTorch's CPU repr literals (a cuda tensor's repr adds device='cuda:0')",
+    "tests/test_autograd.py::test_mark_dirty_and_non_differentiable":
+        "its custom Function computes with NumPy on the host (x.numpy() inside forward)",
+}
 
 
 def pytest_addoption(parser):
@@ -69,7 +76,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         tr.write_line("none")
         return
     tr.write_line(f"{sum(r[0] for r in rows)} syncs at {len(rows)} sites (kinds: scalar = float/int/bool/"
-                  "item of a device array, shape = data-dependent output shape, transfer = copy to host):")
+                  "item of a device array, shape = data-dependent output shape, transfer = copy to host, "
+                  "upload = copy from pageable host memory, which waits for the GPU too):")
     for total, site, fn, kinds in rows[:30]:
         tr.write_line(f"  {total:6d}  {site} in {fn}()  {kinds}")
 

@@ -84,6 +84,22 @@ def cuda_module():
     return xp
 
 
+def cuda_nccl():
+    """`cupy.cuda.nccl` of the CUDA module in use, for the distributed NCCL engine (so that only
+    this module imports CuPy). RuntimeError naming the reason when CuPy has no NCCL bindings."""
+    xp = cuda_module()
+    nccl = getattr(xp.cuda, "nccl", None)
+    if nccl is None:
+        import importlib  # noqa: PLC0415
+        try:
+            nccl = importlib.import_module(xp.__name__ + ".cuda.nccl")
+        except Exception as e:  # CuPy built without NCCL raises ImportError (or RuntimeError) here
+            raise RuntimeError(f"CuPy's NCCL bindings are not available ({type(e).__name__}: {e}); "
+                               "install NCCL for your CUDA version (e.g. pip install "
+                               "nvidia-nccl-cu12)") from None
+    return nccl
+
+
 # ----------------------------------------------------------------------------------------
 # device
 # ----------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ _IS_STANDIN = True
 # ----------------------------------------------------------------------------------------
 N_DEVICES = 2
 _tls = _threading.local()
-_SYNCS = {"transfer": 0, "scalar": 0, "shape": 0}
+_SYNCS = {"transfer": 0, "scalar": 0, "shape": 0, "upload": 0}
 _TRACE: list | None = None
 
 
@@ -60,7 +60,11 @@ _USER_SYNC_FILES = ("tensor.py", "_tensor_str.py", "autograd/gradcheck.py", "aut
                    "backend.py")  # (backend's to_host is passed through to whoever called it)
 
 
-_EXPLICIT_MOVES = {"ToCopy.forward", "ToCopy.backward", "Copy.forward"}
+# (file under tinynn/, function) where a copy between host and device is what the program asked for
+_EXPLICIT_MOVES = {("ops/inplace.py", "ToCopy.forward"), ("ops/inplace.py", "ToCopy.backward"),
+                   ("ops/inplace.py", "Copy.forward"), ("ops/creation.py", "tensor"),
+                   ("ops/creation.py", "as_tensor"), ("ops/creation.py", "asarray"),
+                   ("nn/parameter.py", "_rebuild_parameter"), ("nn/parameter.py", "__reduce_ex__")}
 
 
 def _sync(kind: str) -> None:
@@ -85,7 +89,7 @@ def _record_site(kind):
         if not fn.startswith(_TINYNN_DIR):
             return
         rel = fn[len(_TINYNN_DIR):]
-        if getattr(f.f_code, "co_qualname", "") in _EXPLICIT_MOVES:
+        if (rel, getattr(f.f_code, "co_qualname", "")) in _EXPLICIT_MOVES:
             return  # .to()/.cpu()/copy_() across devices: a move the program asked for
         if rel not in _USER_SYNC_FILES:
             site = _SITES.setdefault((f"{rel}:{f.f_lineno}", f.f_code.co_name), {})
@@ -317,6 +321,8 @@ def _prep_key(key, shape, for_set=False):
             _check(s)
             s = s._a
         elif isinstance(s, (list, tuple)) or type(s) is _np.ndarray or isinstance(s, (_builtins.bool, _np.bool_)):
+            if not isinstance(s, (_builtins.bool, _np.bool_)):
+                _sync("upload")  # CuPy moves host index arrays to the device
             s = _np.asarray(s)
             if s.size == 0 and s.dtype.kind == "f":
                 s = s.astype(_np.int32)
@@ -855,6 +861,8 @@ def _to_device_array(obj, dtype=None, copy=True, order="K", ndmin=0):
         a = obj._a if obj._dev == _cur() or copy else obj._a
         r = _np.array(a, dtype=dtype, copy=copy, order=order, ndmin=ndmin)
         return obj if r is obj._a else _w(r)
+    # a copy from pageable host memory: CUDA waits for the stream before it starts (a sync)
+    _sync("upload")
     return _w(_np.array(_un(obj, True), dtype=dtype, copy=True, order=order, ndmin=ndmin))
 
 
