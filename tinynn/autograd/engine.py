@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import heapq
+import sys
 import threading
 
 from . import grad_mode
@@ -171,9 +172,14 @@ def _needed_nodes(deps, targets):
 
 def _run_node(fn, buf, buffers, capture, results, retain_graph, create_graph, Tensor):
     if fn._is_accumulate:
-        g = buf.get(0)
+        g = buf.pop(0, None)
         if g is None:
             return
+        # Like PyTorch's AccumulateGrad, a gradient nobody else references is stolen rather than
+        # copied (saves a full copy of every parameter gradient per step: ~3 ms of a 17 ms MLP
+        # step). References: the local `g` and getrefcount's argument, for the tensor and its array.
+        private = (sys.getrefcount(g) == 2 and sys.getrefcount(g._data) == 2
+                   and g._data.base is None and g._data.flags.writeable)
         var = fn.variable
         for h in list(var._backward_hooks.values()) if var._backward_hooks else ():
             r = h(g)
@@ -181,7 +187,8 @@ def _run_node(fn, buf, buffers, capture, results, retain_graph, create_graph, Te
                 g = r
         g = _call_tensor_hooks(fn, 0, g)
         if capture is None:
-            _accumulate(var, g, create_graph)
+            _accumulate(var, g, create_graph, private and not var._backward_hooks and
+                        fn._tensor_hooks is None)
         elif (fn, 0) in capture:
             for k in capture[(fn, 0)]:
                 results[k] = g if results[k] is None else results[k] + g
@@ -279,14 +286,20 @@ def _dtype_of(npdt):
     return from_numpy_dtype(npdt)
 
 
-def _accumulate(var, g, create_graph):
-    """Add `g` into the leaf's .grad: stored detached, summed in place, unless create_graph."""
+def _accumulate(var, g, create_graph, private=False):
+    """Add `g` into the leaf's .grad: stored detached, summed in place, unless create_graph.
+
+    A `private` gradient (referenced nowhere else) is stored as it is; any other is copied, since
+    the same tensor may also flow to other leaves or be held by a hook."""
     old = var._grad
     if old is None:
         if create_graph:
             var._grad = g
+        elif private and not g._requires_grad:
+            g._vc = None
+            g._base = None
+            var._grad = g
         else:
-            # a private copy: the same gradient tensor may also flow to other leaves
             var._grad = g._detached_copy()
     elif create_graph:
         var._grad = old + g
