@@ -14,6 +14,7 @@ import numbers
 import warnings
 
 from ... import ops
+from ...ops import rnn as _rnn_ops
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -55,29 +56,15 @@ def _gru_step(gx, h, w_hh_t, b_hh):
 
 
 def _run_direction(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
-    """One layer, one direction over x (L, N, I): returns the outputs (L, N, H) and final states."""
-    # the input projection of every time step at once: one GEMM
+    """One layer, one direction over x (L, N, I): returns the outputs (L, N, H) and final states.
+
+    The input projection of every time step is one GEMM; the recurrence runs inside one fused
+    Function (tinynn.ops.rnn), whose backward leaves the recurrent weight gradient to one GEMM."""
     xw = F.linear(x, w_ih, b_ih)
-    if mode == "LSTM" and b_hh is not None:
-        xw = xw + b_hh  # LSTM adds both biases to all gates: fold b_hh in once
-    w_hh_t = w_hh.t()
-    w_hr_t = w_hr.t() if w_hr is not None else None
-    steps = xw.unbind(0)
-    L = len(steps)
-    outs = [None] * L
-    h, c = h0, c0
-    order = range(L - 1, -1, -1) if reverse else range(L)
-    for t in order:
-        if mode == "LSTM":
-            h, c = _lstm_step(steps[t], h, c, w_hh_t, w_hr_t)
-        elif mode == "GRU":
-            h = _gru_step(steps[t], h, w_hh_t, b_hh)
-        else:
-            h = _rnn_step(steps[t], h, w_hh_t, b_hh, mode == "RNN_RELU")
-        outs[t] = h
-    if L == 0:
-        return ops.stack([h]).narrow(0, 0, 0), h, c
-    return ops.stack(outs), h, c
+    if mode != "GRU" and b_hh is not None:
+        xw = xw + b_hh  # LSTM/RNN add both biases before any nonlinearity: fold b_hh in once
+        b_hh = None
+    return _rnn_ops.rnn_layer(xw, h0, c0, w_hh, b_hh, w_hr, mode, reverse)
 
 
 # ------------------------------------------------------------------------------------ layers
