@@ -84,6 +84,12 @@ def cuda_module():
     return xp
 
 
+def cuda_is_built() -> bool:
+    """True when CuPy is installed (tinynn's CUDA "build"), GPU or not; CuPy is not imported."""
+    import importlib.util  # noqa: PLC0415
+    return _cuda_xp is not None or importlib.util.find_spec("cupy") is not None
+
+
 def cuda_nccl():
     """`cupy.cuda.nccl` of the CUDA module in use, for the distributed NCCL engine (so that only
     this module imports CuPy). RuntimeError naming the reason when CuPy has no NCCL bindings."""

@@ -601,7 +601,8 @@ class ndarray:
         return self._view(self._a.squeeze(axis))
 
     def diagonal(self, offset=0, axis1=0, axis2=1):
-        return self._view(self._a.diagonal(offset, axis1, axis2))
+        _check(self)
+        return self._view(_writable_diagonal(self._a, offset, axis1, axis2))
 
     def fill(self, value):
         _check(self)
@@ -672,6 +673,25 @@ for _name, _dunder in (("negative", "neg"), ("positive", "pos"), ("absolute", "a
         _check(self)
         return _w(_uf(self._a))
     setattr(ndarray, f"__{_dunder}__", _unary)
+
+
+def _writable_diagonal(a, offset, axis1, axis2):
+    """NumPy's diagonal() is a read-only view; CuPy's is writable: the same view, built writable."""
+    r = a.diagonal(offset, axis1, axis2)
+    if r.size == 0 or not a.flags.writeable:
+        return r
+    idx = [slice(None)] * a.ndim
+    if offset >= 0:
+        idx[axis2 % a.ndim] = slice(offset, None)
+    else:
+        idx[axis1 % a.ndim] = slice(-offset, None)
+    return _np.lib.stride_tricks.as_strided(a[tuple(idx)], shape=r.shape, strides=r.strides)
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    if type(a) is not ndarray:
+        raise _unsupported(a)
+    return a.diagonal(offset, axis1, axis2)
 
 
 def _check_kind(kind):
@@ -769,7 +789,7 @@ zeros_like ones_like empty_like full_like copy copyto reshape ravel moveaxis rol
 transpose atleast_1d atleast_2d atleast_3d broadcast_arrays broadcast_to expand_dims squeeze
 column_stack concatenate dstack hstack stack vstack asfortranarray ascontiguousarray require
 array_split dsplit hsplit split vsplit repeat tile flip fliplr flipud roll rot90 append resize
-packbits unpackbits take_along_axis choose compress diagonal extract select place fill_diagonal
+packbits unpackbits take_along_axis choose compress extract select place fill_diagonal
 where diag diagflat tril triu ravel_multi_index unravel_index searchsorted lexsort partition
 argpartition dot vdot inner outer tensordot einsum kron trace cross all any isclose iscomplex
 isreal around round fix prod sum nansum nanprod cumprod cumsum nancumsum nancumprod diff gradient
