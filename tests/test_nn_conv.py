@@ -273,8 +273,10 @@ def test_conv_errors(device):
         F.conv2d(x, w, padding="foo")
     with pytest.raises(RuntimeError, match="expected stride to be a single integer value or a list of 2"):
         F.conv2d(x, w, stride=(1, 1, 1))
-    with pytest.raises(RuntimeError, match="expected scalar type Float but found Double"):
+    with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
         F.conv2d(x.double(), w)
+    with pytest.raises(RuntimeError, match="expected scalar type Float but found Double"):
+        F.conv2d(x, w.double())
     with pytest.raises(RuntimeError, match="Input type \\(float\\) and bias type \\(double\\)"):
         F.conv2d(x, w, tinynn.zeros(3, dtype=tinynn.float64, device=device))
     with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
@@ -355,7 +357,7 @@ def test_conv_transpose_module_output_size(device):
     x = t(r(47, 1, 2, 4, 4), device)
     assert tuple(m(x).shape) == (1, 3, 7, 7)
     assert tuple(m(x, output_size=(8, 8)).shape) == (1, 3, 8, 8)
-    with pytest.raises(ValueError, match="requested an output size of \\[9, 9\\], but valid sizes range"):
+    with pytest.raises(ValueError, match="requested an output size of \\(9, 9\\), but valid sizes range"):
         m(x, output_size=(9, 9))
 
 

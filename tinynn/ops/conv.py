@@ -313,16 +313,22 @@ def _check_conv_args(input, weight, bias, nd, name, groups, transposed=False):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but "
                            f"got input of size: {list(input.shape)}")
     if weight.dim() != nd + 2:
-        raise RuntimeError(f"weight should have at least three dimensions" if nd + 2 < 3 else
-                           f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input "
-                           f"{list(input.shape)}, but got {weight.dim()}-dimensional weight of size "
-                           f"{list(weight.shape)} instead")
+        if weight.dim() < 3:
+            raise RuntimeError("weight should have at least three dimensions")
+        if nd > 1:  # PyTorch checks the stride list (nd values) against the weight first
+            raise RuntimeError(f"expected stride to be a single integer value or a list of "
+                               f"{weight.dim() - 2} values to match the convolution dimensions, but got "
+                               f"stride={[1] * nd}")
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional "
+                           f"weight {list(weight.shape)}, but got {input.dim()}-dimensional input of "
+                           f"size {list(input.shape)} instead")
     xdt, wdt = input._data.dtype, weight._data.dtype
     if xdt != wdt:
-        raise RuntimeError(f"expected scalar type {_tname(weight._data)} but found {_tname(input._data)}"
-                           if xdt.kind == "f" and wdt.kind == "f" and xdt.itemsize > wdt.itemsize else
-                           f"Input type ({_tname(input._data).lower()}) and weight type "
-                           f"({_tname(weight._data).lower()}) should be the same")
+        if {str(xdt), str(wdt)} <= {"float32", "float64"}:
+            raise RuntimeError(f"expected scalar type {_tname(input._data)} but found "
+                               f"{_tname(weight._data)}")
+        raise RuntimeError(f"Input type (tinynn.{_tname(input._data)}Tensor) and weight type "
+                           f"(tinynn.{_tname(weight._data)}Tensor) should be the same")
     if bias is not None and bias._data.dtype != xdt:
         raise RuntimeError(f"Input type ({_tname(input._data).lower()}) and bias type "
                            f"({_tname(bias._data).lower()}) should be the same")
@@ -372,7 +378,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(d <= 0 for d in dilation):
-        raise RuntimeError("dilation should be greater than zero")
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
     kernel = tuple(weight.shape[2:])
     pads = _conv_padding(padding, tuple(x.shape[2:]), kernel, stride, dilation, nd)
     C = x.shape[1]
@@ -427,9 +433,12 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
         raise RuntimeError("negative padding is not supported")
     for op, s, d in zip(output_padding, stride, dilation):
         if op >= s and op >= d:
-            raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
-                               f"output_padding_height: {op}, output_padding_width: {op}, stride_height: "
-                               f"{s}, stride_width: {s}, dilation_height: {d}, dilation_width: {d}")
+            names = ("height", "width") if nd == 2 else ("depth", "height", "width")[3 - nd:]
+            got = " ".join(f"output_padding_{n}: {v}" for n, v in zip(names, output_padding))
+            got += " " + " ".join(f"stride_{n}: {v}" for n, v in zip(names, stride))
+            got += " " + " ".join(f"dilation_{n}: {v}" for n, v in zip(names, dilation))
+            raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                               f"{got}")
     C_in = x.shape[1]
     if weight.shape[0] != C_in:
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
@@ -542,7 +551,7 @@ def _col2im_op(input, output_size, kernel_size, dilation=1, padding=0, stride=1)
     if input.shape[1] % K != 0:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of "
                            f"kernel_size, but got input.size(1)={input.shape[1]} and "
-                           f"kernel_size={kernel}")
+                           f"kernel_size={kernel}.")
     out = _conv_out(sizes, kernel, stride, pads, dilation)
     if _prod(out) != input.shape[2]:
         raise RuntimeError(f"Given output_size={sizes}, kernel_size={kernel}, dilation={dilation}, "
@@ -571,20 +580,52 @@ def _pool_pads(sizes, kernel, stride, padding, dilation, out):
     return tuple(pads)
 
 
+_WORDS = {1: "one int", 2: "two ints", 3: "three ints"}
+
+
+def _pool_tuple(v, nd, name, what, omit=False):
+    """PyTorch's pooling argument check: an int or a tuple of nd ints."""
+    if isinstance(v, (bool, np.bool_)):
+        v = int(v)
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * nd
+    v = tuple(int(e) for e in v)
+    if len(v) == 1:
+        return v * nd
+    if len(v) != nd:
+        how = "either be omitted, a single int" if omit else "either be a single int"
+        if what == "dilation":
+            how = "be either a single int"
+        raise RuntimeError(f"{name}: {what} must {how}, or a tuple of {_WORDS[nd]}")
+    return v
+
+
 def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
-    kernel = _ntuple(kernel_size, nd, "kernel_size", "pooling")
+    """Kernel, stride, padding, dilation, input and output sizes, with PyTorch's checks."""
+    kernel = _pool_tuple(kernel_size, nd, name, "kernel_size")
     stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
-        else _ntuple(stride, nd, "stride", "pooling")
-    padding = _ntuple(padding, nd, "padding", "pooling")
-    dilation = _ntuple(dilation, nd, "dilation", "pooling")
+        else _pool_tuple(stride, nd, name, "stride", omit=True)
+    padding = _pool_tuple(padding, nd, name, "padding")
+    dilation = _pool_tuple(dilation, nd, name, "dilation")
+    one_d_max = nd == 1 and name.startswith("max")
+    if any(s == 0 for s in stride):
+        raise RuntimeError("stride should not be zero")
     if any(k <= 0 for k in kernel):
-        raise RuntimeError(f"{name}: kernel_size must be greater than zero, but got "
-                           f"{', '.join(f'k{i}: {k}' for i, k in enumerate(kernel))}")
-    if any(s <= 0 for s in stride):
+        if one_d_max:
+            raise RuntimeError(f"{name}() kernel_size must be greater than zero, but got {kernel[0]}")
+        raise RuntimeError("kernel size should be greater than zero, but got "
+                           + " ".join(f"k{'DHW'[3 - nd + i]}: {k}" for i, k in enumerate(kernel)))
+    if any(s < 0 for s in stride):
         raise RuntimeError(f"{name}: stride must be greater than zero")
     if any(d <= 0 for d in dilation):
-        raise RuntimeError(f"{name}: dilation must be greater than zero")
+        if one_d_max:
+            raise RuntimeError(f"{name}() dilation must be greater than zero, but got {dilation[0]}")
+        raise RuntimeError("dilation should be greater than zero, but got "
+                           + " ".join(f"dilation{'DHW'[3 - nd + i]}: {d}" for i, d in enumerate(dilation)))
     for k, p, d in zip(kernel, padding, dilation):
+        if one_d_max and (p < 0 or p > k // 2):
+            raise RuntimeError(f"{name}() padding should be at most half of kernel size, but got "
+                               f"padding={p} and kernel_size={k}")
         if p < 0 or p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
@@ -592,6 +633,8 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, nam
     out = tuple(_pool_out(s, k, st, p, d, ceil_mode)
                 for s, k, st, p, d in zip(sizes, kernel, stride, padding, dilation))
     if any(o <= 0 for o in out):
+        if one_d_max:
+            raise RuntimeError(f"{name}() Invalid computed output size: {out[0]}")
         lead = x.shape[x.dim() - nd - 1] if x.dim() > nd else 1
         raise RuntimeError(f"Given input size: ({'x'.join(map(str, (lead,) + sizes))}). Calculated "
                            f"output size: ({'x'.join(map(str, (lead,) + out))}). Output size is too small")
@@ -601,9 +644,23 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, nam
 def _pool_input_check(input, nd, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input.dim() not in (nd + 1, nd + 2) or any(s == 0 for s in input.shape[1:]):
-        dims = f"{nd + 1}D or {nd + 2}D"
-        raise RuntimeError(f"non-empty {dims} (batch mode) tensor expected for input")
+    dim = input.dim()
+    if dim not in (nd + 1, nd + 2):
+        if name.startswith("adaptive"):
+            raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
+                               f"{list(input.shape)}")
+        if name.startswith("avg") and nd == 1:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {dim}-dimensional tensor for "
+                               f"argument #1 'self' (while checking arguments for {name})")
+        if dim < nd + 1 or name.startswith("avg"):
+            raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+        raise RuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{list(input.shape)}" if nd == 1 else
+                           f"Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{list(input.shape)}")
+    if any(s == 0 for s in input.shape[dim - nd - 1:]):
+        raise RuntimeError(f"Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{list(input.shape)}")
 
 
 def _lowest(dtype):
@@ -912,7 +969,9 @@ def _adaptive_sizes(output_size, sizes, nd, name):
         output_size = (output_size,) * nd
     output_size = tuple(output_size)
     if len(output_size) != nd:
-        raise RuntimeError(f"{name}: internal error: output_size.size() must be {nd}")
+        if name.startswith("adaptive_avg"):
+            raise RuntimeError(f"{name}: output_size must be {nd}")
+        raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}")
     return tuple(s if o is None else int(o) for o, s in zip(output_size, sizes))
 
 
@@ -948,7 +1007,7 @@ def _adaptive_avg_poolnd(input, output_size, nd, name):
     out = _adaptive_sizes(output_size, sizes, nd, name)
     if any(o < 0 for o in out):
         raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but "
-                           f"received {list(out)}")
+                           f"received {{{', '.join(map(str, out))}}}")
     if all(s % o == 0 for s, o in zip(sizes, out) if o > 0) and all(o > 0 for o in out):
         k = tuple(s // o for s, o in zip(sizes, out))
         return _AVGPOOL[nd].apply(input, k, k, ((0, 0),) * nd, out, float(_prod(k)))
@@ -1075,15 +1134,25 @@ def _adaptive_max_poolnd(input, output_size, return_indices, nd, name):
     _pool_input_check(input, nd, name)
     sizes = tuple(input.shape[input.dim() - nd:])
     out = _adaptive_sizes(output_size, sizes, nd, name)
-    if any(o <= 0 for o in out):
-        raise RuntimeError(f"{name}(): Expected output_size to be positive, but got {list(out)}")
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{name}(): Expected output_size to be non-negative, but got {list(out)}")
+    if any(o == 0 for o in out):  # an empty result, as PyTorch gives
+        xp = get_array_module(input._data)
+        shape = tuple(input.shape[:input.dim() - nd]) + tuple(out)
+        y = Tensor._make(xp.empty(shape, dtype=input._data.dtype)) * input.sum() * 0
+        idx = Tensor._make(xp.empty(shape, dtype=np.int64))
+        return (y, idx) if return_indices else y
     y, idx = _ADAPTIVEMAX[nd].apply(input, out)
     return (y, idx) if return_indices else y
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """Adaptive max pooling to `output_size` positions over (N, C, L) or (C, L)."""
+def _adaptive_max_pool1d(input, output_size, return_indices=False):
     return _adaptive_max_poolnd(input, output_size, return_indices, 1, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool1d(input, output_size):
+    """torch.adaptive_max_pool1d: (values, indices) of adaptive max pooling over (N, C, L)."""
+    return _adaptive_max_poolnd(input, output_size, True, 1, "adaptive_max_pool1d")
 
 
 def _adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -1146,11 +1215,13 @@ def constant_pad_nd(input, pad, value=0):
     """Pad the last len(pad)//2 dims with `value` (negative amounts crop)."""
     pairs = _pad_pairs(pad)
     if len(pairs) > input.dim():
-        raise RuntimeError(f"Length of pad should be no more than twice the number of dimensions of the "
-                           f"input. Pad length is {len(pad)} while the input has {input.dim()} "
-                           "dimensions.")
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
+                           f"{input.dim()}")
     nd = len(pairs)
     for i, (s, (lo, hi)) in enumerate(zip(input.shape[input.dim() - nd:], pairs)):
+        if s + min(lo, 0) + min(hi, 0) < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
         if s + lo + hi < 0:
             raise RuntimeError(f"The input size {s}, plus negative padding {lo} and {hi} resulted in a "
                                f"negative output size, which is invalid. Check dimension "

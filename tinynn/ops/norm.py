@@ -209,8 +209,10 @@ def _batch_norm(input, running_mean, running_var, weight=None, bias=None, traini
             running = (running_mean, running_var, momentum if momentum is not None else 0.0, 1)
         return _BatchNorm.apply(input, weight, bias, stat_shape, (0, 2), stat_shape, w_shape, eps,
                                 running=running)
-    if running_mean is None or running_var is None:
-        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    if running_mean is None:
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    if running_var is None:
+        raise RuntimeError("running_var must be defined in evaluation mode")
     return _BatchNorm.apply(input, weight, bias, stat_shape, (0, 2), stat_shape, w_shape, eps,
                             fixed=(running_mean._data, running_var._data))
 
@@ -252,8 +254,8 @@ def _group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def _instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                    use_input_stats=True, momentum=0.1, eps=1e-5):
-    if input.dim() < 3:
-        raise RuntimeError(f"instance_norm expects at least 3-D input, got {input.dim()}D")
+    if input.dim() < 2:
+        raise RuntimeError(f"instance_norm expects at least 2-D input, got {input.dim()}D")
     N, C = input.shape[:2]
     L = _prod(input.shape[2:])
     _check_param(weight, C, "weight")

@@ -26,10 +26,21 @@ def _additive_mask(mask, dtype, device, allow_is_true=True):
         return mask if mask.dtype == dtype else mask.to(dtype)
     if mask.dtype.name != "bool":
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but "
-                           f"got attn_mask.dtype: {mask.dtype} and  query.dtype: {dtype} instead.")
+                           f"got attn_mask.dtype: {_c10_name(mask.dtype)} and  query.dtype: "
+                           f"{_c10_name(dtype)} instead.")
     blocked = mask.logical_not() if allow_is_true else mask
     zeros = _ops.zeros(tuple(mask.shape), dtype=dtype, device=device)
     return zeros.masked_fill(blocked, float("-inf"))
+
+
+_C10_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "bool": "bool"}
+
+
+def _c10_name(dtype):
+    """PyTorch's C++ names of dtypes, as its error messages print them."""
+    return _C10_NAMES.get(dtype.name, dtype.name)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
@@ -117,8 +128,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if head_dim * num_heads != embed_dim:
         raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
     if key.shape[:2] != value.shape[:2]:
-        raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape "
-                             f"{tuple(value.shape)}")
+        raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
 
     if is_causal and attn_mask is None:
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer "
@@ -166,6 +176,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         else:
             raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
     if key_padding_mask is not None:
+        if key_padding_mask.shape[0] != bsz:
+            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
+                                 f"{key_padding_mask.shape[0]}")
+        if key_padding_mask.shape[1] != src_len:
+            raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
+                                 f"{key_padding_mask.shape[1]}")
         key_padding_mask = _additive_mask(key_padding_mask, q.dtype, q.device, allow_is_true=False)
 
     if bias_k is not None and bias_v is not None:

@@ -51,7 +51,7 @@ def pad(input, pad, mode="constant", value=None):
     if mode == "constant":
         return _conv.constant_pad_nd(input, pad, 0 if value is None else value)
     if value is not None and value != 0:
-        raise ValueError(f"Padding mode \"{mode}\" doesn't take in value argument.")
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     return _conv._pad_index(input, pad, mode)
@@ -67,7 +67,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if nd < 1 or nd > 3:
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{input.dim()}D) for the modes: nearest | linear | bilinear | bicubic "
-                                  f"| trilinear | area | nearest-exact (got {mode})")
+                                  f"| trilinear | lanczos | area | nearest-exact (got {mode})")
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
@@ -86,7 +86,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             if len(size) != nd:
                 raise ValueError(f"Input and output must have the same number of spatial dimensions, but "
                                  f"got input with spatial dimensions of {list(sizes_in)} and output size "
-                                 f"of {list(size)}. Please provide input tensor in (N, C, d1, d2, "
+                                 f"of {size}. Please provide input tensor in (N, C, d1, d2, "
                                  "...,dK) format and output size in (o1, o2, ...,oK) format.")
             out = tuple(int(s) for s in size)
         else:
@@ -97,7 +97,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             if len(scale_factor) != nd:
                 raise ValueError(f"Input and scale_factor must have the same number of spatial "
                                  f"dimensions, but got input with spatial dimensions of {list(sizes_in)} "
-                                 f"and scale_factor of shape {list(scale_factor)}. Please provide input "
+                                 f"and scale_factor of shape {scale_factor}. Please provide input "
                                  "tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, "
                                  "...,sK) format.")
             scales = tuple(float(s) for s in scale_factor)
@@ -123,7 +123,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError("tinynn's interpolate does not implement mode='bicubic'")
     raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                               f"{input.dim()}D) for the modes: nearest | linear | bilinear | bicubic | "
-                              f"trilinear | area | nearest-exact (got {mode})")
+                              f"trilinear | lanczos | area | nearest-exact (got {mode})")
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -19,7 +19,7 @@ avg_pool3d = _conv._avg_pool3d
 adaptive_avg_pool1d = _conv.adaptive_avg_pool1d
 adaptive_avg_pool2d = _conv._adaptive_avg_pool2d
 adaptive_avg_pool3d = _conv._adaptive_avg_pool3d
-adaptive_max_pool1d = _conv.adaptive_max_pool1d
+adaptive_max_pool1d = _conv._adaptive_max_pool1d
 adaptive_max_pool2d = _conv._adaptive_max_pool2d
 
 
@@ -39,7 +39,7 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
-    return _conv.adaptive_max_pool1d(input, output_size, True)
+    return _conv._adaptive_max_pool1d(input, output_size, True)
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):

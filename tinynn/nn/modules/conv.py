@@ -192,7 +192,7 @@ class _ConvTranspose(_ConvNd):
             max_sizes.append(dim_size + stride[d] - 1)
         for size, lo, hi in zip(output_size, min_sizes, max_sizes):
             if size < lo or size > hi:
-                raise ValueError(f"requested an output size of {list(output_size)}, but valid sizes "
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes "
                                  f"range from {min_sizes} to {max_sizes} (for an input of "
                                  f"{input.size()[num_non_spatial:]})")
         return tuple(output_size[d] - min_sizes[d] for d in range(num_spatial_dims))
