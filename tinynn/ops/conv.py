@@ -21,13 +21,12 @@ and average pooling's backward is its adjoint, whose backward is the pooling aga
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np  # host-side metadata only (index tables, dtype info); math goes through xp
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state as _grad_state
-from ..backend import as_strided, get_array_module, is_cuda_array, scatter_add
+from ..backend import array_device, as_strided, get_array_module, is_cuda_array, scatter_add
 from .. import amp as _amp  # autocast: float16 convolutions
 from ..tensor import Tensor
 
@@ -105,7 +104,6 @@ def _window_view(xpad, kernel, stride, dilation, out):
 
 def _col2im_into(gxpad, cols, kernel, stride, dilation, out):
     """gxpad[windows] += cols: cols viewable as (N, C, *kernel, *out); one strided add per offset."""
-    nd = len(kernel)
     overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
     lead = (slice(None), slice(None))
     for offs, sl in zip(itertools.product(*(range(k) for k in kernel)),
@@ -116,7 +114,6 @@ def _col2im_into(gxpad, cols, kernel, stride, dilation, out):
             dst += src
         else:  # windows do not overlap: every element is written once
             dst[...] = src
-    del nd
     return gxpad
 
 
@@ -130,6 +127,27 @@ def _prod(t) -> int:
     for v in t:
         p *= v
     return p
+
+
+_TABLES: dict = {}
+
+
+def _table(like, key, build):
+    """A small constant table (indices, divisors, resampling weights) on `like`'s device.
+
+    `build()` makes it on the host; the device copy is kept per (device, key), so a layer called
+    again with the same geometry reuses it: on a GPU each host-to-device upload would otherwise be
+    a synchronising copy per call. Callers never write into a table."""
+    xp = get_array_module(like)
+    k = (str(array_device(like)), key)
+    t = _TABLES.get(k)
+    if t is None:
+        host = build()
+        t = host if xp is np else xp.asarray(host)
+        if len(_TABLES) >= 1024:
+            _TABLES.clear()
+        _TABLES[k] = t
+    return t
 
 
 # ============================================================================= convolution
@@ -258,12 +276,10 @@ class _ConvTransposeNd(Function):
     @staticmethod
     def forward(ctx, g, w, b, x_shape, stride, pads, dilation, groups, gT=None):
         ctx.conf = (x_shape, stride, pads, dilation, groups)
-        xp = get_array_module(g._data)
         res = _conv_input_grad(g._data, w._data, x_shape, stride, pads, dilation, groups, gT=gT)
         if b is not None:
             res += b._data.reshape((1, -1) + (1,) * (len(x_shape) - 2))
         ctx.save_for_backward(g, w)
-        del xp
         return res
 
     @staticmethod
@@ -678,7 +694,6 @@ class _MaxPoolBase(Function):
     def forward(ctx, x, kernel, stride, pads, dilation, out, want_index):
         xd = x._data
         xp = get_array_module(xd)
-        nd = len(kernel)
         xpad = _pad_array(xd, pads, _lowest(xd.dtype))
         slices = _offset_slices(kernel, stride, dilation, out)
         lead = (Ellipsis,)
@@ -711,7 +726,6 @@ class _MaxPoolBase(Function):
         kt = Tensor._make(kidx)
         if needs:
             ctx.save_for_backward(kt)
-        del nd
         return m, kt
 
     @staticmethod
@@ -791,10 +805,11 @@ def _flat_indices(kidx, sizes, kernel, stride, padding, dilation):
     xp = get_array_module(kidx)
     nd = len(kernel)
     out = kidx.shape[kidx.ndim - nd:]
-    taps = np.array(list(itertools.product(*(range(k) for k in kernel))), dtype=np.int64)  # (K, nd)
+    taps = _table(kidx, ("taps", tuple(kernel)), lambda: np.array(
+        list(itertools.product(*(range(k) for k in kernel))), dtype=np.int64))  # (K, nd)
     flat = None
     for i in range(nd):
-        tap_i = xp.asarray(taps[:, i])[kidx.astype(np.int64)]  # tap offset along dim i
+        tap_i = taps[:, i][kidx.astype(np.int64)]  # tap offset along dim i
         base = xp.arange(out[i], dtype=np.int64) * stride[i] - padding[i]
         base = base.reshape((out[i],) + (1,) * (nd - 1 - i))
         pos = base + tap_i * dilation[i]
@@ -839,7 +854,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 # ----------------------------------------------------------------------------- average pooling
-def _avg_divisor(xp, dtype, sizes, kernel, stride, padding, out, count_include_pad, divisor_override):
+def _avg_divisor(like, dtype, sizes, kernel, stride, padding, out, count_include_pad, divisor_override):
     """Per-window divisor as PyTorch computes it: a scalar, or an array over the output positions."""
     if divisor_override:
         return float(divisor_override)
@@ -858,11 +873,15 @@ def _avg_divisor(xp, dtype, sizes, kernel, stride, padding, out, count_include_p
         uniform = uniform and bool(np.all(sel == k))
     if uniform:
         return float(_prod(kernel))
-    div = None
-    for i, v in enumerate(incl if count_include_pad else excl):
-        v = v.reshape((-1,) + (1,) * (len(sizes) - 1 - i)).astype(np.float64)
-        div = v if div is None else div * v
-    return xp.asarray(div.astype(dtype))
+    def build():
+        div = None
+        for i, v in enumerate(incl if count_include_pad else excl):
+            v = v.reshape((-1,) + (1,) * (len(sizes) - 1 - i)).astype(np.float64)
+            div = v if div is None else div * v
+        return div.astype(dtype)
+
+    return _table(like, ("avgdiv", sizes, kernel, stride, padding, out, bool(count_include_pad),
+                         str(dtype)), build)
 
 
 class _AvgPoolBase(Function):
@@ -931,8 +950,7 @@ def _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pa
     kernel, stride, padding, _, sizes, out = _pool_geometry(input, kernel_size, stride, padding, 1,
                                                             ceil_mode, nd, name)
     pads = _pool_pads(sizes, kernel, stride, padding, (1,) * nd, out)
-    xp = get_array_module(input._data)
-    divisor = _avg_divisor(xp, input._data.dtype, sizes, kernel, stride, padding, out,
+    divisor = _avg_divisor(input._data, input._data.dtype, sizes, kernel, stride, padding, out,
                            count_include_pad, divisor_override)
     return _AVGPOOL[nd].apply(input, kernel, stride, pads, out, divisor)
 
@@ -1011,14 +1029,15 @@ def _adaptive_avg_poolnd(input, output_size, nd, name):
     if all(s % o == 0 for s, o in zip(sizes, out) if o > 0) and all(o > 0 for o in out):
         k = tuple(s // o for s, o in zip(sizes, out))
         return _AVGPOOL[nd].apply(input, k, k, ((0, 0),) * nd, out, float(_prod(k)))
-    xp = get_array_module(input._data)
     mats = []
-    for s, o in zip(sizes, out):
-        start, end = _adaptive_bounds(s, o)
-        A = np.zeros((o, s), dtype=np.float64)
-        for r in range(o):  # a tiny host-side table: out x in
-            A[r, start[r]:end[r]] = 1.0 / (end[r] - start[r])
-        mats.append(xp.asarray(A.astype(input._data.dtype)))
+    dt = input._data.dtype
+    for s_, o in zip(sizes, out):
+        def build(s_=s_, o=o):
+            start, end = _adaptive_bounds(s_, o)
+            j = np.arange(s_)[None, :]
+            inside = (j >= start[:, None]) & (j < end[:, None])
+            return (inside / (end - start)[:, None]).astype(dt)  # out x in averaging matrix
+        mats.append(_table(input._data, ("adaptive_avg", s_, o, str(dt)), build))
     cls = _AdaptiveAvgPool2d if nd == 2 else _AdaptiveMatrixPool
     return cls.apply(input, tuple(mats))
 
@@ -1082,6 +1101,25 @@ class _GatherFlat(Function):
         return _ScatterFlat.apply(grad_output, idx, x_shape, nd), None, None
 
 
+def _adaptive_max_table(sizes, out):
+    """Flat spatial index of every (output position, window tap): shape (*out, K).
+
+    Windows shorter than the longest repeat their last index (the max is unaffected)."""
+    nd = len(out)
+    tables = []
+    for s, o in zip(sizes, out):
+        start, end = _adaptive_bounds(s, o)
+        kmax = int((end - start).max())
+        tables.append(np.minimum(start[:, None] + np.arange(kmax)[None, :], (end - 1)[:, None]))
+    flat = None
+    for i, t in enumerate(tables):
+        shp = [1] * (2 * nd)
+        shp[i], shp[nd + i] = t.shape
+        ti = t.reshape(shp)
+        flat = ti if flat is None else flat * sizes[i] + ti
+    return flat.reshape(tuple(out) + (-1,)).astype(np.int64)
+
+
 class _AdaptiveMaxPoolBase(Function):
     """Max over PyTorch's adaptive windows (gathered with clipped index tables)."""
 
@@ -1092,22 +1130,7 @@ class _AdaptiveMaxPoolBase(Function):
         nd = len(out)
         sizes = tuple(xd.shape[xd.ndim - nd:])
         lead = tuple(xd.shape[:xd.ndim - nd])
-        # per dim: (out, kmax) clipped input indices (a window's last index repeats: max unaffected)
-        tables = []
-        for s, o in zip(sizes, out):
-            start, end = _adaptive_bounds(s, o)
-            kmax = int((end - start).max())
-            t = np.minimum(start[:, None] + np.arange(kmax)[None, :], (end - 1)[:, None])
-            tables.append(t)
-        # flat spatial index of every (out position, tap): shape (*out, *kmax) -> (*out, K)
-        flat = None
-        for i, t in enumerate(tables):
-            shp = [1] * (2 * nd)
-            shp[i], shp[nd + i] = t.shape
-            ti = t.reshape(shp)
-            flat = ti if flat is None else flat * sizes[i] + ti
-        flat = flat.reshape(tuple(out) + (-1,))
-        fl = xp.asarray(flat.astype(np.int64))
+        fl = _table(xd, ("adaptive_max", sizes, tuple(out)), lambda: _adaptive_max_table(sizes, out))
         xf = xd.reshape(lead + (-1,))
         win = xf[..., fl]  # (*lead, *out, K)
         arg = xp.argmax(win, axis=-1)
@@ -1238,9 +1261,9 @@ class _GatherAxes(Function):
         a = x._data
         xp = get_array_module(a)
         ctx.tables = tables
-        ctx.sizes = tuple(a.shape[ax] for ax, _ in tables)
-        for ax, t in tables:
-            a = xp.take(a, xp.asarray(t), axis=ax)
+        ctx.sizes = tuple(a.shape[ax] for ax, _, _ in tables)
+        for ax, t, key in tables:
+            a = xp.take(a, _table(a, key, lambda t=t: t), axis=ax)
         return a
 
     @staticmethod
@@ -1257,15 +1280,15 @@ class _ScatterAxes(Function):
         a = g._data
         xp = get_array_module(a)
         ctx.tables = tables
-        for (ax, t), s in reversed(list(zip(tables, sizes))):
+        for (ax, t, key), s in reversed(list(zip(tables, sizes))):
             shape = list(a.shape)
             shape[ax] = s
             res = xp.zeros(shape, dtype=a.dtype)
-            t = np.asarray(t)
-            if len(np.unique(t)) == len(t):  # a permutation-like table: plain fancy assignment
-                res[(slice(None),) * ax + (xp.asarray(t),)] = a
+            td = _table(a, key, lambda t=t: t)
+            if len(np.unique(t)) == len(t):  # (host table) each source once: plain assignment
+                res[(slice(None),) * ax + (td,)] = a
             else:
-                scatter_add(res, (slice(None),) * ax + (xp.asarray(t),), a)
+                scatter_add(res, (slice(None),) * ax + (td,), a)
             a = res
         return a
 
@@ -1318,11 +1341,8 @@ def _pad_index(input, pad, mode):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and s == 0 and (lo or hi):
             raise RuntimeError(f"input tensor must have non-zero size at dimension {ax}")
-        if lo or hi:
-            t = _pad_table(s, lo, hi, mode)
-            if lo < 0 or hi < 0:
-                t = t  # negative pads crop (the table already starts/ends inside)
-            tables.append((ax, t))
+        if lo or hi:  # (negative pads crop: the table then starts/ends inside)
+            tables.append((ax, _pad_table(s, lo, hi, mode), ("pad", mode, s, lo, hi)))
     names = {"reflect": f"ReflectionPad{nd}DBackward0", "replicate": f"ReplicationPad{nd}DBackward0",
              "circular": "CopySlices"}
     if not tables:
@@ -1332,8 +1352,7 @@ def _pad_index(input, pad, mode):
 
 # ================================================================================ resampling
 def _resize_tables(input, sizes, scales, mode, align_corners):
-    """Per spatial dim: (axis, table) for nearest modes, or (axis, matrix) for the linear modes."""
-    xp = get_array_module(input._data)
+    """Per spatial dim: (axis, table, key) for nearest modes, (axis, matrix, None) for linear ones."""
     dim = input.dim()
     nd = len(sizes)
     res = []
@@ -1348,24 +1367,32 @@ def _resize_tables(input, sizes, scales, mode, align_corners):
                 src = np.floor(d * scale).astype(np.int64)
             else:
                 src = np.floor((d + np.float32(0.5)) * scale).astype(np.int64)
-            res.append((ax, np.minimum(src, s - 1)))
+            res.append((ax, np.minimum(src, s - 1), (mode, s, o, float(scale))))
         else:
-            d = np.arange(o, dtype=np.float64)
-            if align_corners:
-                scale = (s - 1) / (o - 1) if o > 1 else 0.0
-                src = d * scale
-            else:
-                scale = (1.0 / sc) if sc is not None else s / o
-                src = np.maximum((d + 0.5) * scale - 0.5, 0.0)
-            i0 = np.minimum(np.floor(src).astype(np.int64), s - 1)
-            i1 = np.where(i0 < s - 1, i0 + 1, i0)
-            l1 = src - i0
-            l0 = 1.0 - l1
-            A = np.zeros((o, s), dtype=np.float64)
-            A[np.arange(o), i0] += l0
-            A[np.arange(o), i1] += l1
-            res.append((ax, xp.asarray(A.astype(input._data.dtype))))
+            dt = input._data.dtype
+            key = ("linear", s, o, sc, bool(align_corners), str(dt))
+            res.append((ax, _table(input._data, key,
+                                   lambda s=s, o=o, sc=sc: _linear_matrix(s, o, sc, align_corners, dt)),
+                        None))
     return res
+
+
+def _linear_matrix(s, o, sc, align_corners, dtype):
+    """(o, s) linear-interpolation weights along one dim, with PyTorch's source index rule."""
+    d = np.arange(o, dtype=np.float64)
+    if align_corners:
+        scale = (s - 1) / (o - 1) if o > 1 else 0.0
+        src = d * scale
+    else:
+        scale = (1.0 / sc) if sc is not None else s / o
+        src = np.maximum((d + 0.5) * scale - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), s - 1)
+    i1 = np.where(i0 < s - 1, i0 + 1, i0)
+    l1 = src - i0
+    A = np.zeros((o, s), dtype=np.float64)
+    A[np.arange(o), i0] += 1.0 - l1
+    A[np.arange(o), i1] += l1
+    return A.astype(dtype)
 
 
 def _interpolate(input, sizes, scales, mode, align_corners):
@@ -1377,7 +1404,7 @@ def _interpolate(input, sizes, scales, mode, align_corners):
         return _gather_cls(name).apply(input, tuple(tables))
     names = {"linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
              "trilinear": "UpsampleTrilinear3DBackward0"}
-    return _resize_cls(names.get(mode, "UpsampleBackward0")).apply(input, tuple(m for _, m in tables))
+    return _resize_cls(names.get(mode, "UpsampleBackward0")).apply(input, tuple(m for _, m, _ in tables))
 
 
 _RESIZE_NAMES = {}
@@ -1426,5 +1453,3 @@ def pixel_unshuffle(input, downscale_factor):
     perm = list(range(n)) + [n, n + 2, n + 4, n + 1, n + 3]
     return x.permute(*perm).reshape(*lead, C * r * r, H // r, W // r)
 
-
-del math

@@ -8,7 +8,6 @@ import math
 import sys
 
 from ... import ops as _ops
-from ...tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -258,5 +257,3 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         out = out.squeeze(1)
     return out, None
 
-
-del Tensor

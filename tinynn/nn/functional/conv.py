@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 
-from ... import ops as _ops
 from ...ops import conv as _conv
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -140,5 +139,3 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     """Deprecated: interpolate(..., mode='bilinear', align_corners=True)."""
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
-
-del _ops
