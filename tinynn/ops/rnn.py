@@ -121,7 +121,10 @@ class _RNNLayer(Function):
         if getattr(ctx, "needs_input_grad", None) is not None:
             saved = {k: v for k, v in saved.items() if v is not None}
             ctx.aux_keys = ("hprev",) + tuple(saved)
-            ctx.save_for_backward(xw, h0, c0, w_hh, b_hh, w_hr, out_t, Tensor._make(hprev),
+            # the outputs themselves are needed only by the plain RNN's derivative (1 - h^2 or
+            # h > 0); LSTM/GRU keep their own copies, so an in-place op on their output is fine
+            keep_out = out_t if mode.startswith("RNN") else None
+            ctx.save_for_backward(xw, h0, c0, w_hh, b_hh, w_hr, keep_out, Tensor._make(hprev),
                                   *(Tensor._make(v) for v in saved.values()))
         h_n = out[order[-1]].copy() if L else h.copy()
         return out_t, h_n, (c_n.copy() if c_n is not None else None)
@@ -134,7 +137,7 @@ class _RNNLayer(Function):
         if _grad_state.enabled:  # create_graph: differentiate a Tensor-op recomputation
             return _backward_graph(ctx, (xw, h0, c0, w_hh, b_hh, w_hr), (g_out, g_hn, g_cn))
         arr = {k: v._data for k, v in zip(ctx.aux_keys, saved[7:])}
-        arr["out"] = out_t._data
+        arr["out"] = out_t._data if out_t is not None else None
         arr.setdefault("ms", None)
         X = xw._data
         xp = get_array_module(X)
