@@ -72,14 +72,14 @@ def to_dtype(d) -> dtype:
     """Accept a tinynn dtype, a NumPy dtype/type, or Python's float/int/bool."""
     if isinstance(d, dtype):
         return d
-    if d is float:
-        return get_default_dtype()
+    if d is float:  # as PyTorch: Python's float is double, complex is complex128
+        return float64
     if d is int:
         return int64
     if d is bool:
         return bool_
     if d is complex:
-        return complex64
+        return complex128
     if isinstance(d, str):
         if d.startswith("torch.") or d.startswith("tinynn."):
             d = d.split(".", 1)[1]
