@@ -754,8 +754,11 @@ class _MaxPoolScatter(Function):
         nd = len(kernel)
         padded = tuple(x_shape[:len(x_shape) - nd]) + tuple(
             s + lo + hi for s, (lo, hi) in zip(x_shape[len(x_shape) - nd:], pads))
-        gxpad = xp.zeros(padded, dtype=gd.dtype)
         overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        # windows that tile the padded input exactly write every element once: no zero fill
+        tiles = all(s == k and d == 1 and o * k == p for k, s, d, o, p in
+                    zip(kernel, stride, dilation, out, padded[len(padded) - nd:]))
+        gxpad = xp.empty(padded, dtype=gd.dtype) if tiles else xp.zeros(padded, dtype=gd.dtype)
         hit = xp.empty(kd.shape, dtype=bool)
         for o, sl in enumerate(_offset_slices(kernel, stride, dilation, out)):
             xp.equal(kd, o, out=hit)
@@ -924,7 +927,9 @@ class _AvgPoolAdjoint(Function):
         ctx.conf = (nd, kernel, stride, pads, out, divisor)
         padded = tuple(x_shape[:len(x_shape) - nd]) + tuple(
             s + lo + hi for s, (lo, hi) in zip(x_shape[len(x_shape) - nd:], pads))
-        gxpad = xp.zeros(padded, dtype=gd.dtype)
+        tiles = all(s == k and o * k == p for k, s, o, p in
+                    zip(kernel, stride, out, padded[len(padded) - nd:]))
+        gxpad = xp.empty(padded, dtype=gd.dtype) if tiles else xp.zeros(padded, dtype=gd.dtype)
         gdiv = gd / divisor
         overlap = any(s < k for k, s in zip(kernel, stride))
         for sl in _offset_slices(kernel, stride, (1,) * nd, out):
