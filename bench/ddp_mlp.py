@@ -6,10 +6,12 @@
     the BLAS threads per process)
 
 Each step is SGD on a global batch of --batch samples (each of N ranks computes on batch/N).
-Reported, as the maximum over ranks: seconds per step; the part of it spent in DDP's gradient
-all-reduces (starting them, driving MPI's progress in the gradient hooks, and waiting for them at
-the end of backward); and, separately, the time of one blocking all_reduce of the whole gradient
-(535,818 float32) with nothing else running.
+Reported (each step timed on every rank, the slowest rank's time taken): the median and mean
+milliseconds per step; the median part of a step spent in DDP's gradient all-reduces (starting
+them, driving MPI's progress in the gradient hooks, and waiting for them at the end of backward,
+which includes waiting for the slower rank); and, separately, the median time of one blocking
+all_reduce of the whole gradient (535,818 float32) with nothing else running. Medians, because on
+a shared machine a descheduled process stalls both ranks of a step now and then.
 """
 from __future__ import annotations
 
@@ -72,16 +74,19 @@ def main():
 
     for i in range(args.warmup):
         step(i)
-    comm0 = getattr(ddp, "_comm_seconds", 0.0)
     if not args.plain:
         dist.barrier()
-    t0 = time.perf_counter()
+    steps, comms = [], []
+    start, cpu0 = time.perf_counter(), time.process_time()
     for i in range(args.steps):
+        t0, c0 = time.perf_counter(), getattr(ddp, "_comm_seconds", 0.0)
         step(args.warmup + i)
-    step_s = (time.perf_counter() - t0) / args.steps
-    comm_s = (getattr(ddp, "_comm_seconds", 0.0) - comm0) / args.steps
+        steps.append(time.perf_counter() - t0)
+        comms.append(getattr(ddp, "_comm_seconds", 0.0) - c0)
+    total = time.perf_counter() - start
+    cpu = (time.process_time() - cpu0) / args.steps  # this process's CPU time per step
 
-    allreduce_s = 0.0
+    allreduce = [0.0]
     buckets = 0
     if not args.plain:
         buckets = len(ddp._buckets)
@@ -89,20 +94,30 @@ def main():
         for _ in range(5):
             dist.all_reduce(g)
         dist.barrier()
-        t0 = time.perf_counter()
-        for _ in range(30):
+        allreduce = []
+        for _ in range(50):
+            t0 = time.perf_counter()
             dist.all_reduce(g)
-        allreduce_s = (time.perf_counter() - t0) / 30
+            allreduce.append(time.perf_counter() - t0)
+        # per step, the slowest rank (they wait for each other every step anyway)
         got = [None] * world
-        dist.all_gather_object(got, (step_s, comm_s, allreduce_s))
-        step_s, comm_s, allreduce_s = (max(v[k] for v in got) for k in range(3))
+        dist.all_gather_object(got, (steps, comms, allreduce, total, cpu))
+        steps = [max(v) for v in zip(*(g_[0] for g_ in got))]
+        comms = [max(v) for v in zip(*(g_[1] for g_ in got))]
+        allreduce = [max(v) for v in zip(*(g_[2] for g_ in got))]
+        total = max(g_[3] for g_ in got)
+        cpu = max(g_[4] for g_ in got)
     if rank == 0:
+        med = lambda v: float(np.median(v)) * 1e3  # noqa: E731 - robust to descheduling spikes
         print(json.dumps({"processes": world, "plain": args.plain, "batch": args.batch,
                           "per_rank": per_rank, "buckets": buckets,
                           "threads": os.environ.get("OMP_NUM_THREADS", "default"),
-                          "step_ms": round(step_s * 1e3, 3), "ddp_comm_ms": round(comm_s * 1e3, 3),
-                          "allreduce_ms": round(allreduce_s * 1e3, 3),
-                          "samples_per_s": round(args.batch / step_s)}), flush=True)
+                          "step_ms_median": round(med(steps), 2),
+                          "step_ms_mean": round(total / args.steps * 1e3, 2),
+                          "cpu_ms_per_step": round(cpu * 1e3, 2),
+                          "ddp_comm_ms_median": round(med(comms), 2),
+                          "allreduce_ms_median": round(med(allreduce), 2),
+                          "samples_per_s_median": round(args.batch / med(steps) * 1e3)}), flush=True)
     if not args.plain:
         dist.destroy_process_group()
 

@@ -72,7 +72,7 @@ def mpirun(script, *args, np_=2, timeout=60):
     `timeout` bounds the whole job twice over: coreutils' timeout around mpirun, and a kill of
     the process group this test started if even that does not end it."""
     cmd = ["timeout", "-k", "5", str(timeout), MPIRUN, "-np", str(np_), *MPI_FLAGS,
-           sys.executable, os.path.join(SCRIPTS, script), *map(str, args)]
+           sys.executable, os.path.join(SCRIPTS, script), *map(str, args)]  # (absolute: as is)
     if _private_netns():
         cmd = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *cmd]
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1",
@@ -151,14 +151,35 @@ def test_faulty_peer_ends_the_job_with_a_clear_error(how):
     assert rc not in (0, 124, 137), (rc, out)  # failed, and not by our timeout
     assert seconds < 30, (seconds, out)
     assert "finished all steps" not in out
-    if how == "crash":  # mpirun sees the rank die and aborts the job
-        assert "exited with non-zero status" in out and "Exit code:    7" in out, out
+    # (mpirun's own explanations are not asserted: under load it sometimes fails to print them,
+    # "ORTE_ERROR_LOG: Out of resource in file show_help.c")
+    if how == "crash":  # mpirun sees the rank die, ends the job and passes on its exit status
+        assert rc == 7, (rc, out)
     elif how == "exception":  # the rank's own traceback, then MPI_Abort from tinynn's hook
-        assert "simulated failure in the training loop" in out, out
-        assert "aborting the MPI job" in out and "MPI_ABORT was invoked on rank 1" in out, out
+        assert "RuntimeError: simulated failure in the training loop" in out, out
+        assert "uncaught RuntimeError on rank 1: aborting the MPI job" in out, out
     else:  # hang / exit: rank 0's all-reduce times out and rank 0 aborts the job
         assert "DistBackendError: tinynn.distributed: all_reduce timed out after 2 s on rank 0" in out, out
         assert "aborting the MPI job" in out, out
+
+
+MNIST_DIR = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist"))
+
+
+@needs_mpi
+@pytest.mark.cpu_only(reason="the example's distributed CPU run (MPI); its cuda path is NCCL's")
+@pytest.mark.skipif(not os.path.exists(os.path.join(MNIST_DIR, "train-images-idx3-ubyte.gz")),
+                    reason=f"MNIST not found in {MNIST_DIR}")
+def test_mnist_example_distributed(tmp_path):
+    ckpt = tmp_path / "ddp.ckpt"
+    rc, out, _ = mpirun(os.path.join(ROOT, "examples", "mnist.py"), "--distributed", "--data",
+                        MNIST_DIR, "--epochs", "1", "--limit", "8", "--quiet", "--save", ckpt,
+                        timeout=120)
+    _ok(rc, out, "2 processes", "epoch 1: train loss")
+    assert out.count("test accuracy:") == 1, out  # only rank 0 prints
+    state = tinynn.load(str(ckpt))["model"]
+    assert sorted(state) == ["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight", "fc3.bias",
+                             "fc3.weight"]  # the module's own keys, not DDP's "module." ones
 
 
 # ---------------------------------------------------------------------------- in this process

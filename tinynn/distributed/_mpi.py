@@ -12,16 +12,20 @@ Isend, ...). A blocking call waits on it under the process group's timeout by po
 """
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np  # host buffers only: this engine handles CPU tensors
 
 from ._common import DistBackendError, RedOpType, Work
 
-# A waiting rank polls MPI without pause for this long (as MPI's own blocking calls do: giving
-# the core away costs milliseconds on a busy machine), then yields its core between polls.
-_SPIN_SECONDS = 0.05
+# A waiting rank polls MPI without pause for this long (as MPI's own blocking calls do), then
+# sleeps between polls, 20 us at first, doubling up to 200 us. Spinning is fastest when every
+# process has a core; but a process that spins while its peer waits for a core (a busy or
+# oversubscribed machine) takes the CPU the peer needs. Measured on a 2-core machine shared with
+# other jobs (load ~16), 2-process DDP on the MNIST MLP: 56 ms per step (median of 3 runs) and
+# 8.5 ms of CPU per rank and step, against 62 ms and 20 ms of CPU when spinning throughout.
+_SPIN_SECONDS = 0.001
+_SLEEP_FIRST, _SLEEP_MAX = 20e-6, 200e-6
 
 
 class MPIWork(Work):
@@ -128,10 +132,12 @@ class MPIEngine:
             return
         start = time.monotonic()
         deadline, spin_until = start + timeout_s, start + _SPIN_SECONDS
+        nap = _SLEEP_FIRST
         while not testall(reqs, statuses):
             now = time.monotonic()
             if now > spin_until:
-                os.sched_yield()  # a long wait must not starve a process sharing this core
+                time.sleep(nap)  # a long wait must not take the CPU a peer may need
+                nap = min(2 * nap, _SLEEP_MAX)
                 if now > deadline:
                     raise DistBackendError(
                         f"tinynn.distributed: {what} timed out after {timeout_s:g} s on rank "

@@ -6,7 +6,8 @@ averaged across processes by all-reduces on *buckets*: flat buffers holding seve
 gradients each, so that one message carries many small tensors. Buckets are filled in reverse
 parameter order (roughly the order in which backward produces gradients); a post-accumulate-grad
 hook on every parameter copies its gradient into its bucket, and the moment a bucket is complete
-its all-reduce is started without blocking (MPI_Iallreduce / NCCL on the stream), so it proceeds
+its all-reduce (a SUM of gradients divided by the world size as they are copied in) is
+started without blocking (MPI_Iallreduce / NCCL on the stream), so it proceeds
 while backward computes the remaining gradients. A callback at the end of backward
 (`autograd.engine.queue_callback`) waits for all buckets and writes the averages back into
 `.grad`, so `optimizer.step()` sees averaged gradients. Buckets are always started in the same
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 
 from ...autograd.engine import queue_callback
 from ...autograd.grad_mode import is_grad_enabled, no_grad
+from ...ops import div as torch_div
 from ...tensor import Tensor
 from ..modules.module import Module
 
@@ -223,6 +225,8 @@ class DistributedDataParallel(Module):
         with no_grad():
             if p.grad is None:
                 view.zero_()
+            elif self._world > 1:  # copy and pre-divide in one pass (as PyTorch); then a SUM
+                torch_div(p.grad, self._world, out=view)
             elif p.grad is not view:
                 view.copy_(p.grad)
         self._mark_ready(i)
@@ -244,7 +248,7 @@ class DistributedDataParallel(Module):
         dist = self._dist
         while self._next_bucket < len(self._buckets) and self._buckets[self._next_bucket].pending == 0:
             b = self._buckets[self._next_bucket]
-            b.work = dist.all_reduce(b.flat, op=dist.ReduceOp.AVG, group=self.process_group,
+            b.work = dist.all_reduce(b.flat, op=dist.ReduceOp.SUM, group=self.process_group,
                                      async_op=True)
             self._next_bucket += 1
         if self._next_bucket == len(self._buckets):
