@@ -12,6 +12,7 @@ are of a higher category (bool < int < float < complex), see `tinynn._dtype.resu
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np  # dtype metadata only (iinfo/finfo); array math goes through `xp`
 
@@ -281,19 +282,15 @@ class Add(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
+        if not ctx.needs_input_grad[1]:
+            return grad_output, None, None
         return grad_output, (grad_output if ctx.alpha == 1 else grad_output * ctx.alpha), None
 
 
-def _add(x, y):
-    return x + y
-
-
-def _sub(x, y):
-    return x - y
-
-
-def _mul(x, y):
-    return x * y
+# the operator module's C functions: one Python frame less per op than a def (-0.1 us)
+_add = operator.add
+_sub = operator.sub
+_mul = operator.mul
 
 
 class Sub(Function):
@@ -312,6 +309,8 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
+        if not ctx.needs_input_grad[1]:  # x - scalar: no negated copy (W3: -5 us per op)
+            return grad_output, None, None
         return grad_output, (-grad_output if ctx.alpha == 1 else grad_output * (-ctx.alpha)), None
 
 
@@ -364,6 +363,14 @@ class Mul(Function):
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
         ga = gb = None
+        if not _state.enabled:
+            # not recording (no create_graph): the forward's kernel on raw arrays, without a
+            # Function call per product (W3: -4 us per op)
+            if ctx.needs_input_grad[0]:
+                ga = Tensor._make(_binary(_mul, grad_output, b if b is not None else ctx.sb))
+            if ctx.needs_input_grad[1]:
+                gb = Tensor._make(_binary(_mul, grad_output, a if a is not None else ctx.sa))
+            return ga, gb
         if ctx.needs_input_grad[0]:
             ga = grad_output * (b if b is not None else ctx.sb)
         if ctx.needs_input_grad[1]:
@@ -1023,13 +1030,21 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = Tensor._make(_unary_float(x, lambda xp, a: xp.tanh(a)))
+        a = _float_data(x)  # tanh never warns: no errstate needed (-2 us per call)
+        y = Tensor._make(get_array_module(a).tanh(a))
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
+        if not _state.enabled:  # not recording: one private temporary, updated in place
+            yd = y._data
+            xp = get_array_module(yd)
+            t = xp.multiply(yd, yd, out=xp.empty_like(yd))  # an array even when 0-dim
+            xp.subtract(1, t, out=t)
+            xp.multiply(t, grad_output._data, out=t)
+            return Tensor._make(t)
         return grad_output * (1 - y * y)
 
 
@@ -1072,7 +1087,27 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
+        if not _state.enabled:
+            return Tensor._make(_relu_grad(y._data, grad_output._data))
         return _where(y > 0, grad_output, 0.0)
+
+
+_INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _relu_grad(y, g):
+    """where(y > 0, g, 0) on raw arrays, exactly (+0.0 where y <= 0, even for NaN/inf in g).
+
+    The gradient's bits ANDed with an all-ones/all-zeros mask: 8x faster than NumPy's where,
+    whose per-element branch mispredicts on a ReLU pattern (W2: 3.2 -> 0.4 ms per ReLU)."""
+    xp = get_array_module(y)
+    itype = _INT_OF_SIZE.get(g.dtype.itemsize) if g.dtype.kind == "f" else None
+    if itype is None or g.dtype != y.dtype or g.shape != y.shape or y.ndim == 0:
+        return xp.where(y > 0, g, xp.zeros((), dtype=g.dtype))
+    mask = (y > 0).astype(itype)
+    xp.negative(mask, out=mask)  # True -> -1 (all bits set), False -> 0
+    xp.bitwise_and(mask, g.view(itype), out=mask)
+    return mask.view(g.dtype)
 
 
 class Erf(Function):
@@ -1433,13 +1468,14 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other."""
-    _check_alpha(input, other, alpha, "sub")
+    if alpha != 1:
+        _check_alpha(input, other, alpha, "sub")
     if isinstance(input, Tensor):
         res = Sub.apply(input, other, alpha)
     else:
         _need_number_or_tensor(input, "sub")
         res = Rsub.apply(other, input, alpha)
-    return _out(res, out)
+    return res if out is None else _out(res, out)
 
 
 subtract = sub
@@ -1578,8 +1614,10 @@ def sgn(input, *, out=None):
 
 def _unary(cls, name):
     def fn(input, *, out=None):
-        _need_tensor(input, name)
-        return _out(cls.apply(input), out)
+        if not isinstance(input, Tensor):
+            _need_tensor(input, name)
+        res = cls.apply(input)
+        return res if out is None else _out(res, out)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"torch.{name}, elementwise ({cls.__doc__ or cls.__name__})"
     return fn
