@@ -12,6 +12,10 @@ copy, and the products read and write NCHW arrays directly, with no transposing 
 (measured on the W2 benchmark CNN against one big GEMM over (C*K, N*L) columns: forward 0.65 ->
 0.31 ms for conv1 and 1.78 -> 1.19 ms for conv2, input-gradient product 1.37 -> 0.94 ms, 1 thread).
 
+For stride 1 (the common 3x3 'same' case) col2im takes a faster road: in the flattened zero-padded
+frame every kernel tap sits at one constant offset, so the columns add back as K contiguous adds
+(see _shift_input_grad).
+
 col2im adds the columns back by strided accumulation: one add per kernel offset (kh*kw slices of
 the padded gradient), never np.add.at. The same per-offset slicing drives max/avg pooling.
 
@@ -168,6 +172,51 @@ def _per_group(gd, groups):
     return gd.reshape(N, groups, O // groups, _prod(gd.shape[2:]))
 
 
+# ------------------------------------------------------------ stride 1: col2im by shifts
+def _shift_geometry(x_shape, kernel, stride, pads, dilation):
+    """(padded sizes, output sizes, flat offset of each tap) for a stride-1 convolution whose
+    padded frame is at most 1.5x its output; None otherwise (see _shift_input_grad)."""
+    if any(s != 1 for s in stride) or 0 in x_shape:
+        return None
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(x_shape[2:], pads))
+    out = tuple(p - d * (k - 1) for p, k, d in zip(padded, kernel, dilation))
+    if any(o <= 0 for o in out) or _prod(padded) > 1.5 * _prod(out):
+        return None
+    steps = [_prod(padded[i + 1:]) for i in range(len(padded))]
+    shifts = tuple(sum(o * d * st for o, d, st in zip(offs, dilation, steps))
+                   for offs in itertools.product(*(range(k) for k in kernel)))
+    return padded, out, shifts
+
+
+def _shift_input_grad(gd, wd, x_shape, pads, groups, geo):
+    """The input gradient of a stride-1 convolution, col2im done as K contiguous adds.
+
+    With the output gradient placed in the zero-padded input frame (zero outside the output
+    positions), the columns W^T @ g cover the whole frame, and in the flattened (n, c, *padded)
+    array every kernel tap adds its column block at one constant offset. NumPy's strided 4-D adds
+    of the general col2im cost 6x more per element: W2's conv2 input gradient 3.3 -> 2.2 ms."""
+    padded, out, shifts = geo
+    xp = get_array_module(gd)
+    N, C = x_shape[:2]
+    O = wd.shape[0]
+    cg, og, K, P = C // groups, O // groups, len(shifts), _prod(padded)
+    gf = xp.zeros((N, O) + tuple(padded), dtype=gd.dtype)
+    gf[(slice(None), slice(None)) + tuple(slice(0, o) for o in out)] = gd
+    wt = wd.reshape(groups, og, cg, K).transpose(0, 3, 2, 1).reshape(groups, K * cg, og)
+    gcols = xp.matmul(wt, gf.reshape(N, groups, og, P))  # (N, G, K * C/G, P), rows (tap, channel)
+    gcols = gcols.reshape(N, groups, K, cg * P)
+    n = N * C * P
+    flat = xp.empty(n + shifts[-1], dtype=gcols.dtype)
+    flat[:n].reshape(N, groups, cg * P)[...] = gcols[:, :, 0]  # tap 0 has offset 0
+    flat[n:] = 0
+    for t in range(1, K):
+        flat[shifts[t]:shifts[t] + n].reshape(N, groups, cg * P)[...] += gcols[:, :, t]
+    inner = flat[:n].reshape((N, C) + tuple(padded))[
+        (slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x_shape[2:], pads))]
+    return xp.ascontiguousarray(inner)
+
+
+# ------------------------------------------------------------ any stride
 def _conv_forward(xd, wd, bd, stride, pads, dilation, groups):
     """y = conv(x, w) + b on raw arrays; also returns the columns (kept for the weight grad)."""
     xp = get_array_module(xd)
@@ -188,6 +237,9 @@ def _conv_input_grad(gd, wd, x_shape, stride, pads, dilation, groups):
     xp = get_array_module(gd)
     O = wd.shape[0]
     kernel = wd.shape[2:]
+    geo = _shift_geometry(x_shape, kernel, stride, pads, dilation)
+    if geo is not None:
+        return _shift_input_grad(gd, wd, x_shape, pads, groups, geo)
     out = gd.shape[2:]
     N, C = x_shape[:2]
     w3 = wd.reshape(groups, O // groups, -1)
