@@ -10,8 +10,10 @@ Reported (each step timed on every rank, the slowest rank's time taken): the med
 milliseconds per step; the median part of a step spent in DDP's gradient all-reduces (starting
 them, driving MPI's progress in the gradient hooks, and waiting for them at the end of backward,
 which includes waiting for the slower rank); and, separately, the median time of one blocking
-all_reduce of the whole gradient (535,818 float32) with nothing else running. Medians, because on
-a shared machine a descheduled process stalls both ranks of a step now and then.
+all_reduce of the whole gradient (535,818 float32) with nothing else running; the fastest step
+(and the all-reduce share of it) and the fastest all_reduce; this process's CPU time per step.
+Medians and minima, because on a shared machine a descheduled process stalls both ranks of a
+step now and then: the fastest step is the one where both had a core.
 """
 from __future__ import annotations
 
@@ -114,6 +116,9 @@ def main():
                           "threads": os.environ.get("OMP_NUM_THREADS", "default"),
                           "step_ms_median": round(med(steps), 2),
                           "step_ms_mean": round(total / args.steps * 1e3, 2),
+                          "step_ms_min": round(min(steps) * 1e3, 2),
+                          "ddp_comm_ms_in_min_step": round(comms[steps.index(min(steps))] * 1e3, 2),
+                          "allreduce_ms_min": round(min(allreduce) * 1e3, 2),
                           "cpu_ms_per_step": round(cpu * 1e3, 2),
                           "ddp_comm_ms_median": round(med(comms), 2),
                           "allreduce_ms_median": round(med(allreduce), 2),
