@@ -1,6 +1,8 @@
 """Tensor creation: `tensor`, `zeros`, `ones`, `full`, `empty`, `arange`, ... and the default device."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .._dtype import from_numpy_dtype, get_default_dtype, to_dtype
@@ -78,8 +80,10 @@ def _infer_dtype(data):
             kinds.add("c")
         elif isinstance(v, Tensor):
             kinds.add(v._data.dtype.kind if v._data.dtype.kind != "u" else "i")
-        else:
-            raise TypeError(f"Could not infer dtype of {type(v).__name__}")
+        elif isinstance(v, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(v).__name__}'")
+        else:  # None, dicts, arbitrary objects: PyTorch's RuntimeError
+            raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
     if "c" in kinds:
         return np.complex64 if get_default_dtype().np == np.float32 else np.complex128
     if "f" in kinds:
@@ -105,16 +109,43 @@ def _to_array(data, npdt):
     if not isinstance(data, (list, tuple, int, float, bool, complex)):
         if hasattr(data, "__array__"):
             return np.asarray(data, dtype=npdt)
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+        if isinstance(data, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
     if npdt is None:
         npdt = _infer_dtype(data)
     try:
         return np.array(data, dtype=npdt)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of equal-length lists to build a tensor: {e}") from None
+    except ValueError:
+        raise _ragged_error(data) from None
     except OverflowError as e:
         raise RuntimeError(f"value cannot be converted to type {from_numpy_dtype(np.dtype(npdt)).name} "
                            f"without overflow") from e
+
+
+def _ragged_error(data):
+    """PyTorch's error for nested sequences that do not make a rectangular tensor: the shape is
+    read off the first elements, and the first sequence that disagrees is named."""
+    shape = []
+    v = data
+    while isinstance(v, (list, tuple)):
+        shape.append(len(v))
+        if not v:
+            break
+        v = v[0]
+    todo = [(data, 0)]
+    while todo:
+        v, d = todo.pop()
+        if d == len(shape):
+            if isinstance(v, (list, tuple)):
+                return TypeError(f"must be real number, not {type(v).__name__}")
+            continue
+        if not isinstance(v, (list, tuple)):
+            return TypeError("not a sequence")
+        if len(v) != shape[d]:
+            return ValueError(f"expected sequence of length {shape[d]} at dim {d} (got {len(v)})")
+        todo.extend((x, d + 1) for x in reversed(v))
+    return ValueError("could not build a tensor from the nested sequences given")
 
 
 def _flat_first(data):
@@ -187,10 +218,38 @@ def factory_shape(size, kw_size=None, name="zeros"):
     elif not size:
         raise TypeError(f"{name}() missing 1 required positional arguments: \"size\"")
     shape = parse_shape(size)
-    for s in shape:
+    numel = 1
+    for i, s in enumerate(shape):
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+        if s >= 1 << 63:
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {i + 1}: "
+                            f"{s} does not fit in int64")
+        numel *= s
+    if numel > _MAX_ELEMENTS:
+        _too_big(shape, numel)
     return shape
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 1 << 62
+
+
+# A factory asked for more elements than twice this machine's memory in bytes fails before NumPy
+# (or CuPy) is asked: as PyTorch, with a RuntimeError naming the size, not a MemoryError (or a
+# lazily committed allocation that the OOM killer ends later).
+_MAX_ELEMENTS = 2 * _physical_memory()
+
+
+def _too_big(shape, numel):
+    if numel * 8 >= 1 << 63:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}")
+    raise RuntimeError(f"can't allocate memory: you tried to allocate a tensor of {numel} elements "
+                       f"(shape {list(shape)}), more than this machine's {_physical_memory()} bytes "
+                       "of memory can hold")
 
 
 def _factory(fill, size, kw_size, dtype, device, requires_grad, name, default=None):
@@ -326,6 +385,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     the first half forward from `start`, the second half back from `end` (so both ends are exact)."""
     start, end = _number(start), _number(end)
     if not isinstance(steps, int) or isinstance(steps, bool):
+        if not hasattr(steps, "__index__"):
+            raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
         steps = steps.__index__()
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
