@@ -31,6 +31,13 @@ _bool = builtins.bool
 _float = builtins.float
 
 
+def _check_input(input, name):
+    """PyTorch's TypeError for a non-tensor `input` (instead of an AttributeError further in)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
 # ----------------------------------------------------------------------------------------------
 # named-tuple results: torch.return_types.max etc.
 # ----------------------------------------------------------------------------------------------
@@ -247,6 +254,7 @@ class SumAll(Sum):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Sum over `dim` (all dims when None); bools and ints sum in int64, as in PyTorch."""
+    _check_input(input, "sum")
     dim, keepdim = reduce_args(dim, keepdim, axis, keepdims, "sum")
     nd = input._data.ndim
     dims = _axes(dim, nd)
@@ -279,6 +287,7 @@ class Nansum(Function):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    _check_input(input, "nansum")
     dim, keepdim = reduce_args(dim, keepdim, axis, keepdims, "nansum")
     dims = _axes(dim, input._data.ndim)
     res = Nansum.apply(input, dims, keepdim, _np_dtype(dtype))
@@ -321,6 +330,7 @@ class MeanAll(Mean):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Mean over `dim`; floating (or explicit `dtype=`) input only, as in PyTorch."""
+    _check_input(input, "mean")
     dim, keepdim = reduce_args(dim, keepdim, axis, keepdims, "mean")
     nd = input._data.ndim
     dims = _axes(dim, nd)
@@ -334,6 +344,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """nansum / (number of non-NaN entries), composed as PyTorch does (its node is a division)."""
+    _check_input(input, "nanmean")
     dim, keepdim = reduce_args(dim, keepdim, axis, keepdims, "nanmean")
     a = input._data
     _mean_dtype_check(a, dtype, "nanmean")
@@ -417,6 +428,7 @@ class ProdAll(Prod):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Product over one `dim` (or all entries); bools and ints multiply in int64."""
+    _check_input(input, "prod")
     dim, keepdim = reduce_args(dim, keepdim, axis, keepdims, "prod")
     nd = input._data.ndim
     npdt = _np_dtype(dtype)
@@ -459,6 +471,7 @@ class Cumsum(Function):
 
 
 def cumsum(input, dim=None, *, dtype=None, axis=None, out=None):
+    _check_input(input, "cumsum")
     if dim is None:
         dim = axis
     if dim is None:
@@ -548,6 +561,7 @@ def _cumprod_grad_zeros(xd, gd, yd, dim, xp):
 
 
 def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
+    _check_input(input, "cumprod")
     if dim is None:
         dim = axis
     if dim is None:
@@ -643,6 +657,7 @@ class Std(Function):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=None, out=None):
     """Variance over `dim` with `correction` (default 1, or `unbiased=False` for 0)."""
+    _check_input(input, "var")
     dim, keepdim, correction = _var_args("var", dim, unbiased, keepdim, correction, axis, keepdims)
     dims = _axes(dim, input._data.ndim)
     res = Var.apply(input, dims, correction, keepdim)
@@ -652,6 +667,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=None, out=None):
     """Standard deviation over `dim` with `correction` (default 1)."""
+    _check_input(input, "std")
     dim, keepdim, correction = _var_args("std", dim, unbiased, keepdim, correction, axis, keepdims)
     dims = _axes(dim, input._data.ndim)
     res = Std.apply(input, dims, correction, keepdim)
@@ -698,6 +714,7 @@ class StdMean(VarMean):
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(var, mean) over `dim`."""
+    _check_input(input, "var_mean")
     dim, keepdim, correction = _var_args("var_mean", dim, unbiased, keepdim, correction, None, None)
     dims = _axes(dim, input._data.ndim)
     return VarMean.apply(input, dims, correction, keepdim, False)
@@ -705,6 +722,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) over `dim`."""
+    _check_input(input, "std_mean")
     dim, keepdim, correction = _var_args("std_mean", dim, unbiased, keepdim, correction, None, None)
     dims = _axes(dim, input._data.ndim)
     return StdMean.apply(input, dims, correction, keepdim, True)
@@ -827,12 +845,14 @@ def _max_min(largest, input, dim, keepdim, other, axis, keepdims, out):
 def max(input, dim=None, keepdim=None, *, other=None, axis=None, keepdims=None, out=None):
     """max(input) -> 0-dim; max(input, dim, keepdim=False) -> (values, indices);
     max(input, other) -> elementwise maximum."""
+    _check_input(input, "max")
     return _max_min(True, input, dim, keepdim, other, axis, keepdims, out)
 
 
 def min(input, dim=None, keepdim=None, *, other=None, axis=None, keepdims=None, out=None):
     """min(input) -> 0-dim; min(input, dim, keepdim=False) -> (values, indices);
     min(input, other) -> elementwise minimum."""
+    _check_input(input, "min")
     return _max_min(False, input, dim, keepdim, other, axis, keepdims, out)
 
 
@@ -879,10 +899,12 @@ def _amax_amin(largest, input, dim, keepdim, axis, keepdims, out):
 
 
 def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    _check_input(input, "amax")
     return _amax_amin(True, input, dim, keepdim, axis, keepdims, out)
 
 
 def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    _check_input(input, "amin")
     return _amax_amin(False, input, dim, keepdim, axis, keepdims, out)
 
 
@@ -918,6 +940,7 @@ class Aminmax(Function):
 
 def aminmax(input, *, dim=None, keepdim=False):
     """(min, max) of `input`, over `dim` or all entries."""
+    _check_input(input, "aminmax")
     a = input._data
     dims = _axes(dim, a.ndim)
     if (_is_all(dim) and a.size == 0) or builtins.any(a.shape[d] == 0 for d in dims):
@@ -951,10 +974,12 @@ def _arg(largest, input, dim, keepdim, axis, keepdims):
 
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the max (of the flattened tensor when dim is None); first of ties."""
+    _check_input(input, "argmax")
     return _arg(True, input, dim, keepdim, axis, keepdims)
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    _check_input(input, "argmin")
     return _arg(False, input, dim, keepdim, axis, keepdims)
 
 
@@ -1073,16 +1098,19 @@ def _median(kind, input, dim, keepdim, axis, keepdims):
 
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Lower median: of all entries (0-dim), or (values, indices) along `dim`."""
+    _check_input(input, "median")
     return _median("median", input, dim, keepdim, axis, keepdims)
 
 
 def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """median ignoring NaNs."""
+    _check_input(input, "nanmedian")
     return _median("nanmedian", input, dim, keepdim, axis, keepdims)
 
 
 def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """(values, indices) of the most frequent value along `dim` (default the last)."""
+    _check_input(input, "mode")
     if axis is not None:
         dim = axis
     return _median("mode", input, dim, keepdim, None, keepdims)
@@ -1124,6 +1152,7 @@ class LogSumExp(Function):
 
 def logsumexp(input, dim, keepdim=False, *, axis=None, keepdims=None, out=None):
     """log(sum(exp(input), dim)), computed stably."""
+    _check_input(input, "logsumexp")
     dim, keepdim = reduce_args(dim, keepdim, axis, keepdims, "logsumexp")
     dims = _axes(dim, input._data.ndim)
     res = LogSumExp.apply(input, dims, keepdim)
@@ -1151,6 +1180,9 @@ class VectorNorm(Function):
                                    "should be convertible without narrowing to the specified dtype "
                                    f"({_legacy(from_numpy_dtype(xp.dtype(dtype)).name)})")
             a = a.astype(dtype, copy=False)
+        out_dt = a.dtype
+        if out_dt == xp.float16:  # accumulate half in float32, as PyTorch (no overflow at 256+)
+            a = a.astype(xp.float32)
         alld = dims if dims else None
         absa = xp.abs(a)
         with _errstate(xp):
@@ -1172,11 +1204,11 @@ class VectorNorm(Function):
         ctx.nonzero_norm = y != 0
         if p in (math.inf, -math.inf):
             ctx.mask = absa == y
-        y_keep = y.astype(a.dtype, copy=False)
+        y_keep = y.astype(out_dt, copy=False)
         if not keepdim:
             y = y.reshape([s for i, s in enumerate(a.shape) if i not in dims]) if dims \
                 else y.reshape(())
-        y = Tensor._make(y.astype(a.dtype, copy=False))
+        y = Tensor._make(y.astype(out_dt, copy=False))
         ctx.save_for_backward(x, y)
         ctx.y_keep_shape = y_keep.shape
         return y
@@ -1212,6 +1244,7 @@ class VectorNorm(Function):
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: the vector p-norm over `dim` (all entries when None); 'fro' is the 2-norm."""
+    _check_input(input, "norm")
     if isinstance(p, str):
         if p != "fro":
             if p == "nuc":
@@ -1250,16 +1283,19 @@ def _logical(name, input, dim, keepdim, axis, keepdims):
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
     """True where every entry (over `dim`) is nonzero."""
+    _check_input(input, "all")
     return _with_out(_logical("all", input, dim, keepdim, axis, keepdims), out, "all")
 
 
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
     """True where some entry (over `dim`) is nonzero."""
+    _check_input(input, "any")
     return _with_out(_logical("any", input, dim, keepdim, axis, keepdims), out, "any")
 
 
 def count_nonzero(input, dim=None):
     """Number of nonzero entries (over `dim`), int64."""
+    _check_input(input, "count_nonzero")
     a = input._data
     xp = get_array_module(a)
     dims = _axes(dim, a.ndim)
