@@ -33,6 +33,13 @@ __all__ = ["view", "reshape", "expand", "broadcast_to", "sum_to_size", "transpos
 NO_GRAD_VIEW = "no_grad"  # `_view_meta` of a view created with grad mode off
 
 
+def _check_input(input, name):
+    """PyTorch's TypeError for a non-tensor `input` (instead of an AttributeError further in)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
 def _track(root, out):
     """Remember `out` (weakly) as a live view of `root`; dead references are dropped as the list
     doubles, so the cost stays amortised O(1) per view."""
@@ -194,10 +201,12 @@ class Alias(Function):
 
 
 def alias(input):
+    _check_input(input, "alias")
     return as_view(Alias.apply(input), input)
 
 
 def view(input, *shape):
+    _check_input(input, "view")
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and hasattr(shape[0], "np"):
         return _view_dtype(input, shape[0])
     shape = infer_size(parse_shape(shape), input._data.size)
@@ -221,6 +230,7 @@ def _view_dtype(input, dt):
 
 
 def reshape(input, *shape):
+    _check_input(input, "reshape")
     shape = infer_size(parse_shape(shape), input._data.size)
     if _reshape_view(input._data, shape) is not None:
         return as_view(View.apply(input, shape), input)
@@ -229,12 +239,16 @@ def reshape(input, *shape):
 
 
 def ravel(input):
+    _check_input(input, "ravel")
     return view(input.contiguous(), -1)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    _check_input(input, "flatten")
     nd = input._data.ndim
     if nd == 0:
+        canonical_dim(start_dim, 0)  # (dims of a 0-dim tensor: [-1, 0], as PyTorch checks)
+        canonical_dim(end_dim, 0)
         return reshape(input, (1,))
     s = canonical_dim(start_dim, nd)
     e = canonical_dim(end_dim, nd)
@@ -247,6 +261,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unflatten(input, dim, sizes):
+    _check_input(input, "unflatten")
     shp = input._data.shape
     d = canonical_dim(dim, len(shp))
     sizes = parse_shape((sizes,)) if not isinstance(sizes, int) else (sizes,)
@@ -317,6 +332,7 @@ def _legacy_name(t):
 
 
 def expand(input, *sizes):
+    _check_input(input, "expand")
     out = _expand_shape(input, parse_shape(sizes))
     return as_view(Expand.apply(input, out), input)
 
@@ -375,6 +391,7 @@ class SumToSize(Function):
 
 
 def sum_to_size(input, *size):
+    _check_input(input, "sum_to_size")
     size = parse_shape(size)
     shp = input._data.shape
     if size == shp:
@@ -424,6 +441,7 @@ class T(Transpose):
 
 
 def permute(input, *dims):
+    _check_input(input, "permute")
     dims = _dims_arg(dims)
     nd = input._data.ndim
     if len(dims) != nd:
@@ -437,20 +455,24 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
+    _check_input(input, "transpose")
     nd = input._data.ndim
     d0, d1 = canonical_dim(dim0, nd), canonical_dim(dim1, nd)
     return as_view(Transpose.apply(input, d0, d1), input)
 
 
 def swapaxes(input, axis0, axis1):
+    _check_input(input, "swapaxes")
     return transpose(input, axis0, axis1)
 
 
 def swapdims(input, dim0, dim1):
+    _check_input(input, "swapdims")
     return transpose(input, dim0, dim1)
 
 
 def t(input):
+    _check_input(input, "t")
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
@@ -458,6 +480,7 @@ def t(input):
 
 
 def movedim(input, source, destination):
+    _check_input(input, "movedim")
     nd = input._data.ndim
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
@@ -501,6 +524,7 @@ class Unsqueeze(View):
 
 
 def squeeze(input, dim=None):
+    _check_input(input, "squeeze")
     shp = input._data.shape
     nd = len(shp)
     if dim is None:
@@ -517,6 +541,7 @@ def squeeze(input, dim=None):
 
 
 def unsqueeze(input, dim):
+    _check_input(input, "unsqueeze")
     shp = input._data.shape
     d = canonical_dim(dim, len(shp) + 1)
     new = shp[:d] + (1,) + shp[d:]
@@ -584,6 +609,7 @@ class Repeat(Function):
 
 
 def repeat(input, *sizes):
+    _check_input(input, "repeat")
     reps = parse_shape(sizes)
     if len(reps) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
@@ -595,6 +621,7 @@ def repeat(input, *sizes):
 
 
 def tile(input, *dims):
+    _check_input(input, "tile")
     dims = parse_shape(dims)
     nd = input._data.ndim
     if len(dims) < nd:
@@ -603,6 +630,7 @@ def tile(input, *dims):
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    _check_input(input, "repeat_interleave")
     from .index import index_select  # noqa: PLC0415 - index builds on shape
     if repeats is None:  # repeat_interleave(repeats_tensor): arange(len) repeated
         reps = input
@@ -857,6 +885,7 @@ def _multi_views(outs, input, op):
 
 
 def split(tensor, split_size_or_sections, dim=0):
+    _check_input(tensor, "split")
     nd = tensor._data.ndim
     if nd == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
@@ -897,6 +926,7 @@ def chunk(input, chunks, dim=0):
 
 
 def tensor_split(input, indices_or_sections, dim=0):
+    _check_input(input, "tensor_split")
     nd = input._data.ndim
     if nd == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor "
@@ -920,8 +950,10 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 
 def unbind(input, dim=0):
+    _check_input(input, "unbind")
     nd = input._data.ndim
     if nd == 0:
+        canonical_dim(dim, 0)  # out of [-1, 0]: PyTorch's "Dimension out of range" first
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = canonical_dim(dim, nd)
     if input._data.shape[d] == 0:
@@ -930,6 +962,7 @@ def unbind(input, dim=0):
 
 
 def narrow(input, dim, start, length):
+    _check_input(input, "narrow")
     from .index import getitem  # noqa: PLC0415
     nd = input._data.ndim
     if nd == 0:
@@ -952,6 +985,7 @@ def narrow(input, dim, start, length):
 
 
 def select(input, dim, index):
+    _check_input(input, "select")
     from .index import getitem  # noqa: PLC0415
     nd = input._data.ndim
     if nd == 0:
@@ -985,17 +1019,20 @@ class Flip(Function):
 
 
 def flip(input, *dims):
+    _check_input(input, "flip")
     dims = _dims_arg(dims)
     return Flip.apply(input, _unique_dims(dims, input._data.ndim))
 
 
 def fliplr(input):
+    _check_input(input, "fliplr")
     if input._data.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
     return flip(input, 1)
 
 
 def flipud(input):
+    _check_input(input, "flipud")
     if input._data.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return flip(input, 0)
@@ -1019,6 +1056,7 @@ class Roll(Function):
 
 
 def roll(input, shifts, dims=None):
+    _check_input(input, "roll")
     shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
     if dims is None:
         if len(shifts) != 1:
@@ -1081,6 +1119,7 @@ class UnfoldBackward(Function):
 
 
 def unfold(input, dimension, size, step):
+    _check_input(input, "unfold")
     nd = input._data.ndim
     d = canonical_dim(dimension, nd)
     n = input._data.shape[d] if nd else 1
@@ -1119,6 +1158,7 @@ class DiagEmbed(Function):
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    _check_input(input, "diag_embed")
     nd = input._data.ndim + 1
     d1, d2 = canonical_dim(dim1, nd), canonical_dim(dim2, nd)
     if d1 == d2:
