@@ -563,6 +563,9 @@ class Clone(Function):
 
 
 def clone(input, *, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"clone(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     return Clone.apply(input)
 
 
