@@ -390,7 +390,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
                             f"({type(mean).__name__}, {type(std).__name__}), but expected one of: "
                             "(Tensor mean, Tensor std), (Tensor mean, float std), (float mean, Tensor "
                             "std), (float mean, float std, tuple of ints size)")
-        if std < 0:
+        if not std >= 0:  # (NaN too, as PyTorch)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
         shape = factory_shape((size,), None, "normal")
         dt = _float_factory_dtype(dtype, "normal_kernel_cpu")
@@ -408,11 +408,11 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     _need_float(dt.np, "normal_kernel_cpu")
     xp = get_array_module(ref._data)
     if ts:
-        if std._data.size and bool((std._data < 0).any()):
+        if std._data.size and not bool((std._data >= 0).all()):  # (NaN too)
             raise RuntimeError("normal expects all elements of std >= 0.0")
         s = std._data.astype(dt.np, copy=False)
     else:
-        if std < 0:
+        if not std >= 0:  # (NaN too, as PyTorch)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
         s = dt.np.type(std)
     m = mean._data.astype(dt.np, copy=False) if tm else dt.np.type(mean)
@@ -511,10 +511,15 @@ def uniform_(t, a=0.0, b=1.0, *, generator=None, **kw):
     """Fill t from U[a, b)."""
     a, b = kw.pop("from", a), kw.pop("to", b)
     _need_float(t._data.dtype, "check_uniform_bounds")
+    dt = t._data.dtype
+    top = float(np.finfo(dt).max)
+    for name, v in (("from", a), ("to", b)):  # PyTorch's bounds check (it refuses NaN and inf)
+        if not -top <= v <= top:
+            kind = {"float32": "float", "float64": "double", "float16": "Half"}.get(dt.name, dt.name)
+            raise RuntimeError(f"{name} is out of bounds for {kind}")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > "
                            f"to={b}")
-    dt = t._data.dtype
     arr = _uniform01(generator_for(t.device, generator), t._data.shape, dt)
     if (a, b) != (0.0, 1.0):
         arr = arr * dt.type(b - a) + dt.type(a)
@@ -524,7 +529,7 @@ def uniform_(t, a=0.0, b=1.0, *, generator=None, **kw):
 def normal_(t, mean=0.0, std=1.0, *, generator=None):
     """Fill t from N(mean, std**2)."""
     _need_float(t._data.dtype, "normal_kernel_cpu")
-    if std < 0:
+    if not std >= 0:  # (NaN too, as PyTorch)
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
     dt = t._data.dtype
     arr = _std_normal(generator_for(t.device, generator), t._data.shape, dt)
