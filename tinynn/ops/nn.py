@@ -727,6 +727,10 @@ def _softplus_neg(xp, a):
     return out
 
 
+def _broadcasts(sa, sb) -> bool:
+    return all(x == y or x == 1 or y == 1 for x, y in zip(reversed(sa), reversed(sb)))
+
+
 class BinaryCrossEntropyWithLogits(Function):
     """(1 - y) x + (1 + (pos_weight - 1) y) softplus(-x), times weight: stable for any x."""
     node_name = "BinaryCrossEntropyWithLogitsBackward0"
@@ -736,14 +740,20 @@ class BinaryCrossEntropyWithLogits(Function):
         a, t = x._data, y._data
         xp = get_array_module(a)
         sp = _softplus_neg(xp, a)
-        if pos_weight is not None:
-            lw = (pos_weight._data - 1) * t + 1
-            loss = lw * sp
-        else:
-            loss = sp.copy()
-        loss += (1 - t) * a
-        if weight is not None:
-            loss = loss * weight._data
+        try:
+            if pos_weight is not None:
+                lw = (pos_weight._data - 1) * t + 1
+                loss = lw * sp
+            else:
+                loss = sp.copy()
+            loss += (1 - t) * a
+            if weight is not None:
+                loss = loss * weight._data
+        except ValueError:  # a weight that does not broadcast: PyTorch's RuntimeError
+            from ._util import broadcast_error  # noqa: PLC0415
+            w = pos_weight if pos_weight is not None and \
+                not _broadcasts(pos_weight._data.shape, t.shape) else weight
+            raise broadcast_error(w._data.shape, t.shape) from None
         ctx.reduction, ctx.n = reduction, loss.size
         ctx.save_for_backward(x, y, weight, pos_weight)
         return _reduce(xp, loss, reduction)
@@ -802,7 +812,7 @@ class BinaryCrossEntropy(Function):
     def forward(ctx, x, y, weight, reduction):
         a, t = x._data, y._data
         xp = get_array_module(a)
-        if _is_numpy(xp) and a.size and bool(((a < 0) | (a > 1)).any()):
+        if _is_numpy(xp) and a.size and not bool(((a >= 0) & (a <= 1)).all()):  # (NaN too)
             raise RuntimeError("all elements of input should be between 0 and 1")
         with _errstate(xp):
             log_x = xp.maximum(xp.log(a), a.dtype.type(-100))
