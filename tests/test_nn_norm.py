@@ -107,7 +107,7 @@ def test_batchnorm_errors(device):
                                            "num_groups, but got input of shape \\[1, 2, 6, 6\\] and "
                                            "num_groups=3"):
         F.group_norm(tinynn.zeros(1, 2, 6, 6, device=device), 3)
-    with pytest.raises(ValueError, match="num_channels must be divisible by num_groups"):
+    with pytest.raises(ValueError, match=r"num_channels \(4\) must be divisible by num_groups \(3\)"):
         nn.GroupNorm(3, 4)
 
 
