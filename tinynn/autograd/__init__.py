@@ -59,6 +59,17 @@ def _make_grads(outputs, grads, is_grads_batched=False):
     return out
 
 
+def _check_grad_types(arg, grads, n):
+    """PyTorch's TypeError for a gradient that is not a tensor (a string, bytes or a dict passed
+    as `gradient` is refused as such, before its length is compared with the outputs')."""
+    from ..tensor import Tensor  # noqa: PLC0415
+    if arg is not None and not isinstance(arg, (Tensor, list, tuple, int, float)):
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(arg).__name__}")
+    for g in grads[:n]:
+        if g is not None and not isinstance(g, (Tensor, int, float)):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+
+
 def _xp(t):
     from ..backend import get_array_module  # noqa: PLC0415
     return get_array_module(t._data)
@@ -77,11 +88,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TypeError(f"backward() expects Tensors, got {type(t).__name__}")
+    if grad_tensors is not None and not isinstance(grad_tensors, (Tensor, list, tuple)):
+        _check_grad_types(grad_tensors, (), 0)
     grads = _as_tuple(grad_tensors) if not isinstance(grad_tensors, Tensor) else (grad_tensors,)
     if not grads:
         grads = (None,) * len(tensors)
+    _check_grad_types(None, grads, len(tensors))
     if len(grads) != len(tensors):
-        raise RuntimeError(f"got {len(grads)} tensors and {len(tensors)} gradients")
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grads)} gradients")
     for i, t in enumerate(tensors):
         if not t._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
@@ -119,12 +133,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     if allow_unused is None:
         allow_unused = materialize_grads
+    if grad_outputs is not None and not isinstance(grad_outputs, (Tensor, list, tuple)):
+        _check_grad_types(grad_outputs, (), 0)
     grads = _as_tuple(grad_outputs) if not isinstance(grad_outputs, Tensor) else (grad_outputs,)
     if not grads:
         grads = (None,) * len(outputs)
+    _check_grad_types(None, grads, len(outputs))
     if len(grads) != len(outputs):
-        raise RuntimeError(f"grad requires one grad_output per output: got {len(grads)} and "
-                           f"{len(outputs)}")
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
     pairs = _make_grads(outputs, grads)
     if retain_graph is None:
         retain_graph = create_graph
