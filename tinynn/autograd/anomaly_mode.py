@@ -1,22 +1,36 @@
 """Anomaly detection: `detect_anomaly()` / `set_detect_anomaly(True)`, as PyTorch's.
 
 While on, each node remembers where its forward op was called, and backward raises at the first
-node whose gradient contains NaN, naming the node and showing that forward call site."""
+node whose gradient contains NaN, naming the node and showing that forward call site (the frames
+of the caller's code: tinynn's own frames are left out, as PyTorch's C++ frames are). As in
+PyTorch, the mode is global (all threads), unlike the grad mode, and a UserWarning "Error
+detected in <node>. Traceback of forward call that caused the error: ..." comes before the error."""
 from __future__ import annotations
 
-import threading
+import os
 import traceback
 import warnings
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
-class _Anomaly(threading.local):
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _user_stack():
+    """The current stack without tinynn's own frames (all of it if nothing else is left)."""
+    frames = traceback.extract_stack()[:-3]
+    user = [f for f in frames if not os.path.abspath(f.filename).startswith(_PKG_DIR)]
+    return traceback.format_list(user or frames)
+
+
+class _Anomaly:
+    """The anomaly-mode flags: one global setting, as PyTorch's AnomalyMode."""
     enabled = False
     check_nan = True
 
     def record(self, ctx):
-        ctx.metadata = {"traceback_": traceback.format_stack()[:-3]}
+        ctx.metadata = {"traceback_": _user_stack()}
 
     def check(self, fn, outs):
         if not self.check_nan:
@@ -27,6 +41,9 @@ class _Anomaly(threading.local):
             xp_data = g._data
             if xp_data.dtype.kind in "fc" and bool((xp_data != xp_data).any()):
                 tb = "".join(getattr(fn, "metadata", {}).get("traceback_", []))
+                if tb:
+                    warnings.warn(f"Error detected in {fn.name()}. Traceback of forward call that "
+                                  f"caused the error:\n{tb}", UserWarning, stacklevel=2)
                 raise RuntimeError(f"Function '{fn.name()}' returned nan values in its {i}th output."
                                    + (f"\nThe forward call that created it:\n{tb}" if tb else ""))
 
