@@ -9,10 +9,42 @@ the random generator and the transfer to host memory.
 """
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 
 __all__ = ["device", "get_array_module", "to_device", "to_host", "scatter_add",
            "sliding_window_view", "cuda_available", "cuda_unavailable_reason", "erf", "special"]
+
+
+# ----------------------------------------------------------------------------------------
+# Host memory: keep freed NumPy buffers for reuse (glibc malloc)
+# ----------------------------------------------------------------------------------------
+def _keep_freed_host_memory() -> bool:
+    """Make glibc's malloc serve arrays up to 32 MiB from its heap and keep up to 128 MiB of
+    freed heap instead of returning it to the OS at every free.
+
+    A training step allocates and frees the same activation-sized buffers every time; by default
+    glibc hands buffers above ~128 KiB back to the kernel when freed, so each step page-faults
+    them in again (zeroed by the kernel): 4,300 faults, 5-9 ms of a 34 ms W2 CNN step on the
+    benchmark machine, vs 0.2 ms with this setting. Results are unchanged; only where freed
+    memory waits differs. Linux with glibc only; TINYNN_KEEP_FREED_MEMORY=0 turns it off."""
+    if os.environ.get("TINYNN_KEEP_FREED_MEMORY", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    import platform  # noqa: PLC0415
+    if platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        import ctypes  # noqa: PLC0415
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+    return bool(mallopt(m_mmap_threshold, 32 << 20) and mallopt(m_trim_threshold, 128 << 20))
+
+
+_keep_freed_host_memory()
 
 # ----------------------------------------------------------------------------------------
 # CUDA module: CuPy, imported on first use. Tests may install a stand-in (see tests/fakecupy).
