@@ -175,6 +175,7 @@ def evaluate(model, loader, device, limit=None):
 
 def save_plot(history, path, title):
     import matplotlib  # noqa: PLC0415
+    import matplotlib.ticker  # noqa: PLC0415
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
@@ -188,6 +189,7 @@ def save_plot(history, path, title):
     ax_acc.plot(history["epoch"], [100 * a for a in history["test_acc"]], "s-", label="test")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
