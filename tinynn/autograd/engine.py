@@ -292,12 +292,11 @@ def _run_accumulate(fn, buf, capture, results, create_graph):
         if r is not None:
             g = r
     g = _call_tensor_hooks(fn, 0, g)
-    if capture is None:
-        _accumulate(var, g, create_graph, private and not var._backward_hooks and
-                    fn._tensor_hooks is None)
-    elif (fn, 0) in capture:
-        for k in capture[(fn, 0)]:
+    if capture is not None:  # autograd.grad: captured, never accumulated (no post hooks either)
+        for k in capture.get((fn, 0), ()):
             results[k] = g if results[k] is None else results[k] + g
+        return
+    _accumulate(var, g, create_graph, private and not var._backward_hooks and fn._tensor_hooks is None)
     if fn._post_hooks:
         for h in list(fn._post_hooks.values()):
             h((), (g,))
