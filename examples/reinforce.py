@@ -72,26 +72,27 @@ class Policy(nn.Module):
         return self.net(obs)  # action probabilities
 
 
-def run_episodes(env, policy):
+def run_episodes(env, policy, device="cpu"):
     """Play one batch of episodes; returns (log-probs (T, n), rewards (T, n), alive masks (T, n))."""
     obs = env.reset()
     log_probs, rewards, alive = [], [], []
     done = [False] * env.n
     while not all(done):
-        probs = policy(obs)
+        probs = policy(obs.to(device))
         m = Categorical(probs)
         action = m.sample()
         alive.append([0.0 if d else 1.0 for d in done])
         log_probs.append(m.log_prob(action))
         obs, r, done = env.step(action.tolist())
         rewards.append(r)
-    return torch.stack(log_probs), torch.tensor(rewards), torch.tensor(alive)
+    return (torch.stack(log_probs), torch.tensor(rewards, device=device),
+            torch.tensor(alive, device=device))
 
 
 def discounted_returns(rewards, gamma: float):
     """G_t = r_t + gamma * G_{t+1}, per episode (rewards (T, n))."""
     returns = torch.zeros_like(rewards)
-    running = torch.zeros(rewards.shape[1])
+    running = torch.zeros(rewards.shape[1], device=rewards.device)
     for t in range(rewards.shape[0] - 1, -1, -1):
         running = rewards[t] + gamma * running
         returns[t] = running
@@ -108,16 +109,19 @@ def main(argv=None) -> dict:
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log-interval", type=int, default=5)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (the policy network)")
     args = parser.parse_args(argv)
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        parser.error("--device cuda: no usable GPU (tinynn.cuda.is_available() is False)")
 
     torch.manual_seed(args.seed)  # the policy's weights and every action sampled
     env = Corridor(args.episodes, args.length, args.max_steps)
-    policy = Policy(args.length)
+    policy = Policy(args.length).to(args.device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=args.lr)
 
     history = []
     for update in range(1, args.updates + 1):
-        log_probs, rewards, alive = run_episodes(env, policy)
+        log_probs, rewards, alive = run_episodes(env, policy, args.device)
         returns = discounted_returns(rewards, args.gamma)
         # Baseline: subtract the mean return of each time step (lower variance, same expectation).
         advantage = returns - (returns * alive).sum(1, keepdim=True) / alive.sum(1, keepdim=True)

@@ -22,10 +22,10 @@ EXAMPLES = os.path.join(ROOT, "examples")
 MNIST_DIR = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist"))
 FASHION_DIR = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "fashion-mnist"))
 
-# The examples run on the CPU (they take --device cuda themselves); the suite's cuda runs switch
-# tinynn's default device, which an example run in-process would not expect.
-pytestmark = pytest.mark.cpu_only(reason="examples run on the CPU in-process; the cuda runs "
-                                         "switch the default device under them")
+# The examples run on the CPU here; on the suite's cuda runs (CuPy stand-in or GPU) only
+# test_examples_with_device_cuda runs, passing --device cuda to them.
+cpu_only = pytest.mark.cpu_only(reason="the examples run on the CPU here; on the cuda runs "
+                                       "test_examples_with_device_cuda covers --device cuda")
 
 
 def load(name):
@@ -42,6 +42,7 @@ def need(path):
 
 
 # ------------------------------------------------------------------------------ linear regression
+@cpu_only
 def test_linear_regression_learns_2x_plus_3():
     res = load("linear_regression").main([])
     for how in ("explicit", "fit"):
@@ -58,6 +59,7 @@ def _mnist_args(tmp_path, *extra):
             "--save", str(tmp_path / "model.ckpt"), *extra]
 
 
+@cpu_only
 def test_mnist_mlp_trains_and_saves(tmp_path):
     need(MNIST_DIR)
     mnist = load("mnist")
@@ -83,6 +85,7 @@ def test_mnist_mlp_trains_and_saves(tmp_path):
     assert set(ckpt["optimizer"]) == {"state", "param_groups"}
 
 
+@cpu_only
 def test_mnist_cnn_learns(tmp_path):
     need(MNIST_DIR)
     res = load("mnist").main(_mnist_args(tmp_path, "--model", "cnn", "--limit", "12",
@@ -92,6 +95,7 @@ def test_mnist_cnn_learns(tmp_path):
     assert losses[-1] < losses[0]
 
 
+@cpu_only
 def test_fashion_mnist_runs(tmp_path):
     need(FASHION_DIR)
     res = load("mnist").main(["--dataset", "fashion", "--data", FASHION_DIR, "--epochs", "1",
@@ -100,6 +104,7 @@ def test_fashion_mnist_runs(tmp_path):
     assert res["test_accuracy"] > 0.5, res["test_accuracy"]   # chance: 0.1
 
 
+@cpu_only
 def test_mnist_without_data_fails_fast_with_a_clear_message(tmp_path):
     empty = tmp_path / "no-data-here"
     t0 = time.monotonic()
@@ -115,6 +120,7 @@ def test_mnist_without_data_fails_fast_with_a_clear_message(tmp_path):
     assert not (tmp_path / "x.ckpt").exists()
 
 
+@cpu_only
 def test_mnist_argument_errors(tmp_path, capsys):
     mnist = load("mnist")
     with pytest.raises(SystemExit):
@@ -139,6 +145,7 @@ def test_mnist_argument_errors(tmp_path, capsys):
         assert "GPU" in capsys.readouterr().err
 
 
+@cpu_only
 def test_mnist_plot(tmp_path):
     pytest.importorskip("matplotlib", reason="matplotlib is not installed (optional extra 'plot')")
     need(MNIST_DIR)
@@ -147,6 +154,7 @@ def test_mnist_plot(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@cpu_only
 def test_mnist_takes_a_torchvision_style_dataset(tmp_path, monkeypatch):
     """--torchvision: a stand-in `torchvision.datasets.MNIST` (items of image array and int, the
     transform applied per item, as torchvision does) goes through tinynn's DataLoader as it is."""
@@ -179,6 +187,7 @@ def test_mnist_takes_a_torchvision_style_dataset(tmp_path, monkeypatch):
     assert res["test_accuracy"] > 0.3
 
 
+@cpu_only
 def test_mnist_torch_twin_matches(tmp_path):
     """bench/mnist_torch.py: same weights, data and order as the tinynn example, so the CNN (no
     dropout) gives the same accuracy in both frameworks."""
@@ -194,6 +203,7 @@ def test_mnist_torch_twin_matches(tmp_path):
 
 
 # ------------------------------------------------------------------------------ custom Function
+@cpu_only
 def test_custom_function():
     res = load("custom_function").main([])
     assert res["line"] == {"same_as_autograd": True, "gradcheck": True, "gradgradcheck": True}
@@ -204,6 +214,7 @@ def test_custom_function():
 
 
 # ------------------------------------------------------------------------------ REINFORCE
+@cpu_only
 def test_reinforce_return_rises():
     res = load("reinforce").main(["--updates", "20"])
     assert res["first"] < 0.0
@@ -213,6 +224,7 @@ def test_reinforce_return_rises():
 
 
 # ------------------------------------------------------------------------------ char-RNN
+@cpu_only
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_char_rnn_loss_falls(cell):
     res = load("char_rnn").main(["--cell", cell, "--steps", "30", "--seq-len", "12",
@@ -220,3 +232,27 @@ def test_char_rnn_loss_falls(cell):
                                  "--log-interval", "20"])
     assert res["last"] < res["first"] - 0.5, (res["first"], res["last"])
     assert len(res["sample"]) == len("The ") + 30
+
+
+# ------------------------------------------------------------------------------ --device cuda
+@pytest.mark.cuda_only(reason="the examples' --device cuda path")
+def test_examples_with_device_cuda(tmp_path, device):
+    """Each example with --device cuda (on the CuPy stand-in in CI, or a real GPU): the model on
+    the device, the data moved there batch by batch, results read back only where printed."""
+    tinynn.set_default_device("cpu")  # as for a user: factories default to the CPU (restored after)
+    if os.path.isfile(os.path.join(MNIST_DIR, "train-images-idx3-ubyte.gz")):
+        res = load("mnist").main(["--data", MNIST_DIR, "--device", device, "--epochs", "1",
+                                  "--limit", "8", "--test-batch-size", "100", "--quiet",
+                                  "--save", str(tmp_path / "m.ckpt")])
+        assert res["test_accuracy"] > 0.3
+        ckpt = tinynn.load(res["checkpoint"], map_location="cpu")
+        assert ckpt["model"]["fc1.weight"].device.type == "cpu"
+    res = load("linear_regression").main(["--device", device, "--epochs", "10"])
+    assert abs(res["explicit"]["weight"] - 2.0) < 0.1
+    res = load("custom_function").main(["--device", device])
+    assert res["line"]["gradcheck"] and res["sort"]["grad_ok"] and res["cube"]["gradcheck"]
+    res = load("reinforce").main(["--device", device, "--updates", "3"])
+    assert len(res["returns"]) == 3
+    res = load("char_rnn").main(["--device", device, "--steps", "3", "--seq-len", "8",
+                                 "--hidden-size", "16", "--sample-length", "5"])
+    assert len(res["sample"]) == len("The ") + 5
