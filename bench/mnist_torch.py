@@ -13,9 +13,11 @@ Only dropout masks differ (each framework draws its own).
 
 With --with-tinynn the tinynn example (examples/mnist.py main()) runs in the same process right
 after PyTorch, and a table of both results is printed. --interleaved-steps N instead times N
-training steps of each framework alternately on the same batches (the same load for both). Seconds per epoch are the training loop's
-wall time (data loading included, evaluation excluded), as the example reports them. The machine's
-load average is printed before and after each run: on a shared machine it matters.
+training steps of each framework alternately on the same batches (the same load for both), with
+wall and process CPU time per step. Seconds per epoch are the training loop's wall time (data
+loading included, evaluation excluded), as the example reports them. The machine's load average
+is printed before and after each run: on a shared machine it matters. For one thread in both
+frameworks: OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 ... --threads 1.
 """
 from __future__ import annotations
 
