@@ -167,6 +167,12 @@ def test_runner_extras_for_process_level_calls():
         with pytest.raises(TypeError, match="integer"):
             torch.iinfo(torch.float32)
         assert torch.typename(torch.zeros(1, device="cpu")) == "torch.FloatTensor"
+        assert torch.xpu.is_available() is False and torch.mps.device_count() == 0
+        torch.xpu.manual_seed(0)
+        import torch.mtia
+        assert torch.mtia.is_available() is False
+        with pytest.raises(AttributeError, match=r"tinynn does not implement torch\.xpu\.current_device"):
+            torch.xpu.current_device()
         assert "compile" in dir(torch)
     assert not hasattr(tinynn, "compile") or tinynn.compile is not None  # nothing leaked into tinynn
 
@@ -380,6 +386,14 @@ def test_format_zero_dim_tensor():
     assert f"{tinynn.tensor(3):d}" == "3"
     with pytest.raises(TypeError, match="unsupported format string passed to Tensor.__format__"):
         "{:+.2f}".format(tinynn.tensor([1.0]))
+
+
+def test_range_as_an_index(device):
+    # mnist_forward_forward writes x_[range(x.shape[0]), y] = x.max(); PyTorch takes a range as a list
+    x = tinynn.zeros(3, 4, device=device)
+    x[range(3), tinynn.tensor([0, 1, 3], device=device)] = 5.0
+    assert x.cpu().tolist() == [[5.0, 0.0, 0.0, 0.0], [0.0, 5.0, 0.0, 0.0], [0.0, 0.0, 0.0, 5.0]]
+    assert x[range(1, 3)].shape == (2, 4)
 
 
 def test_save_load_tensors_state_dicts_numpy(tmp_path):

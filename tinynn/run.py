@@ -200,6 +200,23 @@ class _Missing(types.ModuleType):
         raise NotImplementedError(f"tinynn does not implement {self.__name__}")
 
 
+class _AbsentDevice(_Missing):
+    """`torch.xpu`, `torch.mps`, `torch.mtia`: device kinds tinynn never has. Availability checks
+    answer as a PyTorch build without them does; anything else names what is missing."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.__path__ = []
+        self.is_available = lambda: False
+        self.device_count = lambda: 0
+        self.is_initialized = lambda: False
+        for fn in ("manual_seed", "manual_seed_all", "seed", "seed_all", "empty_cache"):
+            setattr(self, fn, lambda *a, **k: None)  # no-ops without the device, as in PyTorch
+
+
+_ABSENT_DEVICES = {"torch.xpu", "torch.mps", "torch.mtia"}
+
+
 def _target(fullname: str):
     """The tinynn module name for a torch/torchvision name (None when it is not ours)."""
     if fullname in _RENAMES:
@@ -252,7 +269,7 @@ class _Alias(types.ModuleType):
             found, value = _extra(name, attr)
             if found:
                 return value
-        if _target(sub) is not None or name in _VIRTUAL:
+        if _target(sub) is not None or name in _VIRTUAL or sub in _ABSENT_DEVICES:
             try:
                 return _alias_module(sub)
             except ImportError:
@@ -287,6 +304,9 @@ def _alias_module(fullname: str):
     """The alias module for `fullname`, created (and registered in sys.modules) on first use."""
     mod = sys.modules.get(fullname)
     if isinstance(mod, (_Alias, _Missing)):
+        return mod
+    if fullname in _ABSENT_DEVICES:
+        mod = sys.modules[fullname] = _AbsentDevice(fullname)
         return mod
     if fullname in _VIRTUAL:
         alias = _Alias(fullname, None)
