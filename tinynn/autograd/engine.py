@@ -145,6 +145,7 @@ def run_backward(roots, grads, retain_graph, create_graph, inputs=None):
                 if len(out) != len(nxt):
                     _check_count(fn, out, nxt)
                 _distribute(fn, nxt, out, buffers, owned, Tensor)
+                out = None  # drop our references: a leaf's gradient that nobody else holds is stolen
                 if not retain_graph:
                     fn._free()
             else:
