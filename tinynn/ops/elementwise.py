@@ -1104,8 +1104,8 @@ def _relu_grad(y, g):
     itype = _INT_OF_SIZE.get(g.dtype.itemsize) if g.dtype.kind == "f" else None
     if itype is None or g.dtype != y.dtype or g.shape != y.shape or y.ndim == 0:
         return xp.where(y > 0, g, xp.zeros((), dtype=g.dtype))
-    mask = (y > 0).astype(itype)
-    xp.negative(mask, out=mask)  # True -> -1 (all bits set), False -> 0
+    mask = xp.greater(y, 0, out=xp.empty(y.shape, dtype=itype))  # 1 / 0, no bool temporary
+    xp.negative(mask, out=mask)  # 1 -> -1 (all bits set), 0 -> 0
     xp.bitwise_and(mask, g.view(itype), out=mask)
     return mask.view(g.dtype)
 
