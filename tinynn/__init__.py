@@ -26,6 +26,8 @@ from .ops import *  # noqa: F401,F403  (tinynn.<op> for every op function)
 from .ops.creation import get_default_device, set_default_device
 from .ops.random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import cuda
+from . import amp
+from .amp import autocast
 from ._tensor_str import set_printoptions
 
 # dtype aliases PyTorch has
@@ -84,7 +86,7 @@ BoolTensor = _legacy_tensor_type(bool)
 # Subpackages load on first use (`tinynn.nn`, `tinynn.optim`, ...), as `torch.nn` is there after
 # `import torch`.
 _SUBMODULES = {"nn", "optim", "utils", "distributions", "datasets", "transforms", "train",
-               "serialization", "distributed", "accelerator", "run", "testing"}
+               "serialization", "distributed", "accelerator", "run", "testing", "backends", "random"}
 
 
 def __getattr__(name):

@@ -348,14 +348,18 @@ class Tensor:
         return to_host(self._data).tolist()
 
     def numpy(self, *, force: bool = False):
+        """The data as a NumPy array sharing memory (CPU tensors only, as in PyTorch).
+
+        force=True copies a cuda tensor to the host and ignores requires_grad."""
         if force:
             return to_host(self._data).copy() if type(self._data) is not np.ndarray else self._data
-        if self._requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach()."
-                               "numpy() instead.")
+        # PyTorch checks the device first, then grad (and only while grad mode is on)
         if type(self._data) is not np.ndarray:
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
                             "to copy the tensor to host memory first.")
+        if self._requires_grad and _grad_enabled():
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach()."
+                               "numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -427,32 +431,25 @@ class Tensor:
 
     # ------------------------------------------------------------------ device and dtype moves
     def to(self, *args, **kwargs):
-        """to(dtype) / to(device, dtype=None, non_blocking=False, copy=False) / to(other)."""
-        dev = kwargs.pop("device", None)
-        dt = kwargs.pop("dtype", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dev, dt = a.device, a.dtype
-            elif isinstance(a, (_dtype.dtype, type)) or (a is not None and not isinstance(a, (str, int))
-                                                          and not hasattr(a, "type")):
-                dt = a
-            elif a is not None:
-                dev = a
+        """PyTorch's three forms: to(device=None, dtype=None, non_blocking=False, copy=False),
+        to(dtype, non_blocking=False, copy=False), to(other, non_blocking=False, copy=False).
+
+        Returns self when nothing changes (unless copy=True). non_blocking is accepted; copies
+        between host and GPU are synchronous here."""
+        dev, dt, copy = _parse_to(args, kwargs)
         return _ops.to(self, dev, dt, copy)
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
         return self.to("cpu")
 
-    def cuda(self, device=None, non_blocking=False):
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """A copy on a GPU (`device`: None for the current one, an index, or 'cuda:N')."""
         if device is None:
             device = "cuda"
-        elif isinstance(device, int):
+        elif isinstance(device, int) and not isinstance(device, bool):
             device = f"cuda:{device}"
+        elif as_device(device).type != "cuda":
+            raise RuntimeError(f"Invalid device, must be cuda device")
         return self.to(device)
 
     def type(self, dtype=None, non_blocking=False):
@@ -904,6 +901,64 @@ _LEGACY_TYPES = {v: getattr(_dtype, k if k != "bool" else "bool_") for k, v in _
 def _comparable(v) -> bool:
     """`t == v` compares elementwise with tensors, numbers and arrays; anything else is unequal."""
     return isinstance(v, (Tensor, int, float, complex)) or hasattr(v, "__array__")
+
+
+def _is_device_arg(a) -> bool:
+    from .backend import device as _device  # noqa: PLC0415
+    return isinstance(a, (str, _device)) or (isinstance(a, int) and not isinstance(a, bool))
+
+
+def _is_dtype_arg(a) -> bool:
+    return isinstance(a, _dtype.dtype) or a in (float, int, bool, complex) or isinstance(a, np.dtype) \
+        or (isinstance(a, type) and issubclass(a, np.generic))
+
+
+def _parse_to(args, kwargs):
+    """(device, dtype, copy) from Tensor.to's arguments, raising TypeError like PyTorch's parser."""
+    kw = dict(kwargs)
+    dev = kw.pop("device", None)
+    dt = kw.pop("dtype", None)
+    non_blocking = kw.pop("non_blocking", False)
+    copy = kw.pop("copy", False)
+    kw.pop("memory_format", None)
+    if kw:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kw))}'")
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):
+        other = rest.pop(0)
+        if dev is not None or dt is not None:
+            raise TypeError("to() received an invalid combination of arguments - got (Tensor, device=/"
+                            "dtype=): to(other) takes the device and dtype of other")
+        dev, dt = other.device, other.dtype
+    elif rest and _is_dtype_arg(rest[0]):
+        if dt is not None or dev is not None:
+            raise TypeError("to() received an invalid combination of arguments - got (dtype, ...) with "
+                            "device= or dtype=")
+        dt = rest.pop(0)
+    else:
+        if rest and (rest[0] is None or _is_device_arg(rest[0])):
+            if dev is not None:
+                raise TypeError("to() received an invalid combination of arguments - got (device, "
+                                "device=...)")
+            dev = rest.pop(0)
+            if rest and (rest[0] is None or _is_dtype_arg(rest[0])):
+                if dt is not None:
+                    raise TypeError("to() received an invalid combination of arguments - got "
+                                    "(device, dtype, dtype=...)")
+                dt = rest.pop(0)
+    if rest and isinstance(rest[0], bool):
+        non_blocking = rest.pop(0)
+    if rest and isinstance(rest[0], bool):
+        copy = rest.pop(0)
+    if rest:
+        raise TypeError(f"to() received an invalid combination of arguments - got unexpected "
+                        f"{type(rest[0]).__name__} argument {rest[0]!r}")
+    return dev, dt, bool(copy)
+
+
+def _grad_enabled() -> bool:
+    from .autograd.grad_mode import _state  # noqa: PLC0415
+    return _state.enabled
 
 
 def _rebuild(arr, device, requires_grad):

@@ -7,7 +7,7 @@ from .._dtype import from_numpy_dtype, result_type
 from ..backend import array_device, get_array_module
 from ..tensor import Tensor
 
-__all__ = ["canonical_dim", "canonical_dims", "operands", "broadcast_error", "check_same_device",
+__all__ = ["canonical_dim", "canonical_dims", "operands", "broadcast_error", "check_same_device", "same_device",
            "as_tensor_arg", "float_dtype_of", "is_tensor"]
 
 
@@ -53,11 +53,30 @@ def broadcast_error(sa, sb) -> RuntimeError:
 
 
 def check_same_device(a, b):
-    if type(a) is not type(b):
-        da, db = array_device(a), array_device(b)
-        if da != db:
-            raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
-                               f"devices, {max(str(da), str(db))} and {min(str(da), str(db))}!")
+    """Raise PyTorch's RuntimeError when raw arrays `a` and `b` live on different devices
+    (CPU vs GPU, or two GPUs). Cheap when both are NumPy arrays."""
+    ta, tb = type(a), type(b)
+    if ta is tb and (ta is np.ndarray or a.device == b.device):
+        return
+    da, db = array_device(a), array_device(b)
+    if da != db:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           f"devices, {max(str(da), str(db))} and {min(str(da), str(db))}!")
+
+
+def same_device(*tensors):
+    """Check that all tensors (Nones and non-tensors are skipped) are on one device; return it.
+
+    For ops taking several tensors or a list (cat, stack, where, addcmul, ...). A 0-dim CPU
+    tensor is allowed next to GPU tensors only through `operands`, as PyTorch allows CPU scalars."""
+    first = None
+    for t in tensors:
+        if isinstance(t, Tensor):
+            if first is None:
+                first = t._data
+            else:
+                check_same_device(first, t._data)
+    return array_device(first) if first is not None else None
 
 
 def operands(a, b):
@@ -69,7 +88,7 @@ def operands(a, b):
     tb = isinstance(b, Tensor)
     if ta and tb:
         xa, xb = a._data, b._data
-        if type(xa) is not type(xb):
+        if type(xa) is not type(xb) or (type(xa) is not np.ndarray and xa.device != xb.device):
             xa, xb = _mixed_device(a, b)
         if xa.dtype == xb.dtype:
             return xa, xb
@@ -98,10 +117,10 @@ def _mixed_device(a, b):
 
 
 def _scalar(s, t):
+    if isinstance(s, np.generic):  # first: np.float64 is also a Python float, but not a weak one
+        return s.item()
     if isinstance(s, (bool, int, float, complex)):
         return s
-    if isinstance(s, np.generic):
-        return s.item()
     if isinstance(s, np.ndarray) and type(t._data) is np.ndarray:
         return s.astype(result_type(t, Tensor._make(s)).np, copy=False)
     raise TypeError(f"unsupported operand type: {type(s).__name__} (expected a Tensor or a number)")

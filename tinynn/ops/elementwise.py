@@ -105,6 +105,7 @@ def _binary(op, a, b, xp=None):
                     try:
                         return op(xa, xb)
                     except ValueError:
+                        check_same_device(xa, xb)  # two GPUs: CuPy raises ValueError too
                         raise broadcast_error(xa.shape, xb.shape) from None
             elif (tb is float or tb is int) and -65504.0 <= b <= 65504.0:
                 return op(xa, b)

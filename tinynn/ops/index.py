@@ -189,7 +189,8 @@ def convert_key(key, a):
                 check_same_device(arr, a)
             out.append(arr if get_array_module(arr) is xp else xp.asarray(arr))
             adv = True
-        elif isinstance(k, (list, tuple)):
+        elif isinstance(k, (list, tuple, range)):
+            k = list(k) if isinstance(k, range) else k  # PyTorch takes a range as a sequence
             out.append(_list_array(k, xp))
             adv = True
             if xp is not np and out[-1].dtype.kind in "iu":
@@ -1044,7 +1045,14 @@ def index_fill(input, dim, index, value):
     if isinstance(value, Tensor) and value._data.ndim != 0:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value._data.ndim} dimension(s).")
-    _check_range(idx, input._data.shape[d] if input._data.ndim else 1, d)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if idx.size and _on_host(idx):  # PyTorch: IndexError, and negative indices count from the end
+        bad = (idx < -n) | (idx >= n)
+        if bool(bad.any()):
+            v = int(idx[int(get_array_module(idx).argmax(bad))])
+            raise IndexError(f"index {v} is out of bounds for dimension {d} with size {n}")
+        if bool((idx < 0).any()):
+            index = Tensor._make(idx % n)
     return (IndexFillTensor if isinstance(value, Tensor) else IndexFill).apply(input, d, index, value)
 
 
@@ -1109,8 +1117,12 @@ class MaskedFill(Function):
         check_same_device(a, m)
         v = value._data if isinstance(value, Tensor) else value
         ctx.save_for_backward(mask)
+        if a.dtype.kind == "f" and type(v) in (float, int):
+            fill = a.dtype.type(v)  # a scalar: no host->GPU copy per call (masks in attention)
+        else:
+            fill = xp.asarray(v).astype(a.dtype)
         try:
-            return xp.where(m, xp.asarray(v).astype(a.dtype), a)
+            return xp.where(m, fill, a)
         except ValueError:
             raise broadcast_error(a.shape, m.shape) from None
 
@@ -1334,9 +1346,10 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
 def argsort(input, dim=-1, descending=False, stable=False):
     a = input._data
     xp = get_array_module(a)
+    d = canonical_dim(dim, a.ndim)  # (a 0-dim tensor takes dims -1 and 0, as in sort)
     if a.ndim == 0:
         return Tensor._make(xp.zeros((), dtype=xp.int64))
-    return Tensor._make(_argsort(a, canonical_dim(dim, a.ndim), descending).astype(xp.int64, copy=False))
+    return Tensor._make(_argsort(a, d, descending).astype(xp.int64, copy=False))
 
 
 def msort(input):
@@ -1488,7 +1501,13 @@ class Where(Function):
         try:
             return xp.where(c, xa, xb)
         except ValueError:
-            raise broadcast_error(c.shape, getattr(xa, "shape", ())) from None
+            sa, sb = getattr(xa, "shape", ()), getattr(xb, "shape", ())
+            for s1, s2 in ((c.shape, sa), (c.shape, sb), (sa, sb)):  # name the pair that clashes
+                try:
+                    np.broadcast_shapes(s1, s2)
+                except ValueError:
+                    raise broadcast_error(s1, s2) from None
+            raise broadcast_error(c.shape, sa) from None
 
     @staticmethod
     def backward(ctx, grad_output):

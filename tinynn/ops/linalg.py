@@ -13,6 +13,7 @@ import warnings
 from .._dtype import from_numpy_dtype
 from ..autograd.function import Function
 from ..backend import get_array_module
+from .. import amp as _amp  # autocast: float16 matmuls
 from ..tensor import Tensor
 from ._util import broadcast_error, canonical_dim, check_same_device
 
@@ -158,6 +159,8 @@ def matmul(input, other, *, out=None):
     broadcast batched products otherwise (a 1-D operand is promoted to a matrix and back)."""
     _check_tensor("matmul", "input", 1, input)
     _check_tensor("matmul", "other", 2, other)
+    if _amp.state.on:
+        input, other = _amp.lowp(input, other)
     sa, sb = input._data.shape, other._data.shape
     da, db = len(sa), len(sb)
     if da == 0 or db == 0:
@@ -213,6 +216,8 @@ def mm(input, mat2, *, out=None):
     """Product of two matrices (no broadcasting; same dtype)."""
     _check_tensor("mm", "input", 1, input)
     _check_tensor("mm", "mat2", 2, mat2)
+    if _amp.state.on:
+        input, mat2 = _amp.lowp(input, mat2)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -249,6 +254,8 @@ def bmm(input, mat2, *, out=None):
     """Batched matrix product; both operands 3-D with the same batch size."""
     _check_tensor("bmm", "input", 1, input)
     _check_tensor("bmm", "mat2", 2, mat2)
+    if _amp.state.on:
+        input, mat2 = _amp.lowp(input, mat2)
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
