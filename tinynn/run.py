@@ -419,13 +419,17 @@ def _uses_aliases(mod) -> bool:
 def _forget_script_modules(before: set, script_dir: str | None) -> None:
     """Drop modules the run imported that belong to it: those in the script's folder and those
     holding a torch alias (so a later plain `import` re-imports them against real torch)."""
+    installed_roots = tuple({os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix)})
     for name in list(sys.modules):
         if name in before or name.startswith("tinynn"):
             continue
         mod = sys.modules.get(name)
-        path = getattr(mod, "__file__", None) or ""
-        if (script_dir and path and os.path.abspath(path).startswith(script_dir + os.sep)) \
-                or _uses_aliases(mod):
+        path = os.path.abspath(getattr(mod, "__file__", None) or "/")
+        # never an installed package or a compiled module (those cannot be imported twice)
+        ours = bool(script_dir) and path.startswith(script_dir + os.sep) and path.endswith(".py") \
+            and not path.startswith(installed_roots) \
+            and not any(p in ("site-packages", "dist-packages") for p in path.split(os.sep))
+        if ours or (_uses_aliases(mod) and path.endswith(".py")):
             del sys.modules[name]
 
 
