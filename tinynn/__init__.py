@@ -86,7 +86,7 @@ BoolTensor = _legacy_tensor_type(bool)
 # Subpackages load on first use (`tinynn.nn`, `tinynn.optim`, ...), as `torch.nn` is there after
 # `import torch`.
 _SUBMODULES = {"nn", "optim", "utils", "distributions", "datasets", "transforms", "train",
-               "serialization", "distributed", "accelerator", "run", "testing", "backends", "random"}
+               "serialization", "distributed", "accelerator", "run", "backends", "random", "amp"}
 
 
 def __getattr__(name):
