@@ -284,7 +284,9 @@ class Tanhshrink(Module):
         return F.tanhshrink(input)
 
 
-class Softmin(Module):
+class _SoftmaxFamily(Module):
+    """Softmin / Softmax / LogSoftmax: a `dim` (None: PyTorch's implicit choice, with a warning)."""
+
     def __init__(self, dim=None) -> None:
         super().__init__()
         self.dim = dim
@@ -294,30 +296,20 @@ class Softmin(Module):
         if not hasattr(self, "dim"):
             self.dim = None
 
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmin(_SoftmaxFamily):
     def forward(self, input):
         return F.softmin(input, self.dim, _stacklevel=5)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
-
-class Softmax(Module):
+class Softmax(_SoftmaxFamily):
     """Softmax along `dim` (without it, PyTorch's implicit choice with a warning)."""
-
-    def __init__(self, dim=None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, "dim"):
-            self.dim = None
 
     def forward(self, input):
         return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
 
 class Softmax2d(Module):
@@ -329,18 +321,6 @@ class Softmax2d(Module):
         return F.softmax(input, -3, _stacklevel=5)
 
 
-class LogSoftmax(Module):
-    def __init__(self, dim=None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, "dim"):
-            self.dim = None
-
+class LogSoftmax(_SoftmaxFamily):
     def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
