@@ -383,6 +383,7 @@ def machine_info():
     sys.path.insert(0, ROOT)
     import tinynn
     info["tinynn"] = tinynn.__version__
+    info["tinynn_blas"] = "mkl" if tinynn.backends.mkl.is_available() else "numpy (" + info.get("blas", "?") + ")"
     try:
         import torch
         info["torch"] = torch.__version__

@@ -34,6 +34,7 @@ ALLOWED = {
 # (path under tinynn/, numpy name or "*") -> why that use is on host data
 HOST_SIDE = {
     ("backend.py", "*"): "the backend layer: the one place that picks NumPy or CuPy",
+    ("_blas.py", "*"): "the backend layer's CPU GEMM (MKL): used only when both operands are NumPy arrays",
     ("_tensor_str.py", "*"): "printing works on a host copy (to_host) of the data",
     ("_dtype.py", "*"): "dtype tables and promotion rules (no array data)",
     ("ops/creation.py", "array"): "tensor(data): Python lists/scalars -> a host array, then moved",

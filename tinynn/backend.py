@@ -14,8 +14,11 @@ import sys
 
 import numpy as np
 
+from ._blas import matmul  # noqa: F401 - the matrix product every op uses (MKL when installed)
+
 __all__ = ["device", "get_array_module", "to_device", "to_host", "scatter_add",
-           "sliding_window_view", "cuda_available", "cuda_unavailable_reason", "erf", "special"]
+           "sliding_window_view", "cuda_available", "cuda_unavailable_reason", "erf", "special",
+           "matmul"]
 
 
 # ----------------------------------------------------------------------------------------

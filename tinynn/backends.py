@@ -1,7 +1,8 @@
 """tinynn.backends: the `torch.backends` flags and availability checks scripts touch.
 
 tinynn runs on NumPy (CPU) and CuPy (CUDA); it uses none of cuDNN, MPS, MKL-DNN or OpenMP
-itself. So `backends.mps.is_available()` is False (as on any non-Apple machine),
+itself, and Intel MKL only for CPU matrix products when the `mkl` extra is installed
+(`backends.mkl.is_available()` says whether it is). So `backends.mps.is_available()` is False (as on any non-Apple machine),
 `backends.cudnn.is_available()` is False, and the tuning flags (`cudnn.benchmark`,
 `cudnn.deterministic`, `cuda.matmul.allow_tf32`, ...) keep PyTorch's defaults, can be set and read
 back, and change nothing: tinynn's kernels are deterministic and compute float32 in float32.
@@ -18,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import sys
 import types
+
+from . import _blas
 
 __all__ = ["cpu", "cuda", "cudnn", "mps", "mkl", "mkldnn", "openmp", "opt_einsum", "mha", "nnpack",
            "quantized", "flags_frozen", "disable_global_flags"]
@@ -137,8 +140,9 @@ cuda.preferred_linalg_library = lambda backend=None: "default"
 cuda.preferred_blas_library = lambda backend=None: "cublas"
 
 # ------------------------------------------------------------------ CPU-side libraries tinynn skips
-mkl = _submodule("mkl", "Intel MKL: not used by tinynn directly (NumPy picks its BLAS).")
-mkl.is_available = _false
+mkl = _submodule("mkl", "Intel MKL: tinynn's CPU matrix products use it when the `mkl` extra is "
+                        "installed (tinynn/_blas.py), NumPy's own BLAS otherwise.")
+mkl.is_available = lambda: _blas.blas_name() == "mkl"
 mkldnn = _submodule("mkldnn", "oneDNN: not used by tinynn.")
 mkldnn.is_available = _false
 mkldnn.enabled = True

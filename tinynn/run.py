@@ -121,7 +121,9 @@ def _compile(model=None, **kwargs):
 def _set_num_threads(n):
     if not isinstance(n, int) or n < 1:
         raise RuntimeError("set_num_threads expects a positive integer")
-    _Flags.num_threads = n  # NumPy's BLAS thread count is fixed at its start-up: recorded only
+    _Flags.num_threads = n
+    from . import _blas  # noqa: PLC0415
+    _blas.set_num_threads(n)  # MKL's GEMMs follow it; NumPy's own BLAS fixes its count at start-up
 
 
 def _get_num_threads():

@@ -33,7 +33,7 @@ import numpy as np  # host-side metadata only (index tables, dtype info); math g
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state as _grad_state
-from ..backend import array_device, as_strided, get_array_module, is_cuda_array, scatter_add
+from ..backend import array_device, as_strided, get_array_module, is_cuda_array, matmul, scatter_add
 from .. import amp as _amp  # autocast: float16 convolutions
 from ..tensor import Tensor
 
@@ -207,7 +207,7 @@ def _shift_input_grad(gd, wd, x_shape, pads, groups, geo):
     gf[(slice(None),) * 3 + tuple(slice(0, o) for o in out)] = gd.reshape(
         (N, groups, og) + tuple(out)).transpose((1, 2, 0) + tuple(range(3, 3 + nd)))
     wt = wd.reshape(groups, og, cg, K).transpose(0, 3, 2, 1).reshape(groups, K * cg, og)
-    gcols = xp.matmul(wt, gf.reshape(groups, og, N * P))  # (G, K * C/G, N * P), rows (tap, channel)
+    gcols = matmul(wt, gf.reshape(groups, og, N * P))  # (G, K * C/G, N * P), rows (tap, channel)
     gcols = gcols.reshape(groups, K, cg * N * P)
     n = cg * N * P
     flat = xp.empty((groups, n + shifts[-1]), dtype=gcols.dtype)
@@ -232,7 +232,7 @@ def _conv_forward(xd, wd, bd, stride, pads, dilation, groups):
     kernel = wd.shape[2:]
     out = _conv_out(xd.shape[2:], kernel, stride, pads, dilation)
     cols = _im2col(xd, groups, kernel, stride, pads, dilation, out)
-    y = xp.matmul(wd.reshape(groups, O // groups, -1), cols)  # (N, G, O/G, L): NCHW already
+    y = matmul(wd.reshape(groups, O // groups, -1), cols)  # (N, G, O/G, L): NCHW already
     y = y.reshape((N, O) + out)
     if bd is not None:
         y += bd.reshape((1, O) + (1,) * len(out))
@@ -250,7 +250,7 @@ def _conv_input_grad(gd, wd, x_shape, stride, pads, dilation, groups):
     out = gd.shape[2:]
     N, C = x_shape[:2]
     w3 = wd.reshape(groups, O // groups, -1)
-    gcols = xp.matmul(w3.transpose(0, 2, 1), _per_group(gd, groups))  # (N, G, C/G*K, L)
+    gcols = matmul(w3.transpose(0, 2, 1), _per_group(gd, groups))  # (N, G, C/G*K, L)
     gcols = gcols.reshape((N, C) + tuple(kernel) + tuple(out))
     padded = (N, C) + tuple(s + lo + hi for s, (lo, hi) in zip(x_shape[2:], pads))
     gxpad = xp.zeros(padded, dtype=gcols.dtype)
@@ -277,10 +277,10 @@ def _conv_weight_grad(xd, gd, w_shape, stride, pads, dilation, groups, cols=None
         rows = xp.ascontiguousarray(v).reshape(groups, w_shape[1] * _prod(kernel), -1)
         N, O = gd.shape[:2]
         gT = xp.ascontiguousarray(gd.reshape(N, O, -1).swapaxes(0, 1)).reshape(groups, O // groups, -1)
-        return xp.matmul(rows, gT.swapaxes(1, 2)).swapaxes(1, 2).reshape(w_shape)  # (G, C/G*K, O/G)
+        return matmul(rows, gT.swapaxes(1, 2)).swapaxes(1, 2).reshape(w_shape)  # (G, C/G*K, O/G)
     if cols is None:
         cols = _im2col(xd, groups, kernel, stride, pads, dilation, out)
-    prod = xp.matmul(_per_group(gd, groups), cols.swapaxes(-1, -2))  # (N, G, O/G, C/G*K)
+    prod = matmul(_per_group(gd, groups), cols.swapaxes(-1, -2))  # (N, G, O/G, C/G*K)
     return prod.sum(axis=0).reshape(w_shape)
 
 

@@ -12,7 +12,7 @@ import warnings
 
 from .._dtype import from_numpy_dtype
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, matmul as _bmatmul
 from .. import amp as _amp  # autocast: float16 matmuls
 from ..tensor import Tensor
 from ._util import broadcast_error, canonical_dim, check_same_device
@@ -69,7 +69,7 @@ class MM(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return get_array_module(a._data).matmul(a._data, b._data)
+        return _bmatmul(a._data, b._data)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -92,7 +92,7 @@ class MatMulND(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         ctx.da, ctx.db = a._data.ndim, b._data.ndim
-        return get_array_module(a._data).matmul(a._data, b._data)
+        return _bmatmul(a._data, b._data)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -240,7 +240,7 @@ class BMM(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return get_array_module(a._data).matmul(a._data, b._data)
+        return _bmatmul(a._data, b._data)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -280,7 +280,7 @@ class MV(Function):
     @staticmethod
     def forward(ctx, m, v):
         ctx.save_for_backward(m, v)
-        return get_array_module(m._data).matmul(m._data, v._data)
+        return _bmatmul(m._data, v._data)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -420,10 +420,10 @@ class Addmm(Function):
     @classmethod
     def _product(cls, xp, a, b):
         if cls._kind == "addbmm":
-            return xp.matmul(a, b).sum(axis=0)
+            return _bmatmul(a, b).sum(axis=0)
         if cls._kind == "addr":
             return a[:, None] * b[None, :]
-        return xp.matmul(a, b)
+        return _bmatmul(a, b)
 
     @classmethod
     def forward(cls, ctx, input, m1, m2, beta, alpha):
@@ -691,7 +691,7 @@ def _einsum_pair(xp, sa, sb, out, a, b):
     bs = [size[c] for c in batch]
     a2 = a.transpose([sa.index(c) for c in batch + m + k]).reshape(bs + [prod(m), prod(k)])
     b2 = b.transpose([sb.index(c) for c in batch + k + n]).reshape(bs + [prod(k), prod(n)])
-    r = xp.matmul(a2, b2).reshape(bs + [size[c] for c in m] + [size[c] for c in n])
+    r = _bmatmul(a2, b2).reshape(bs + [size[c] for c in m] + [size[c] for c in n])
     order = batch + m + n
     return r.transpose([order.index(c) for c in out]).astype(dt, copy=False)
 

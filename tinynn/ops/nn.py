@@ -12,7 +12,7 @@ import math
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
-from ..backend import get_array_module, scatter_add
+from ..backend import get_array_module, matmul, scatter_add
 from .. import amp as _amp  # autocast: float16 linear, float32 losses
 from ..tensor import Tensor
 from ._util import canonical_dim, check_same_device
@@ -175,11 +175,11 @@ class Linear(Function):
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
                                f"{w.shape[-1]}x{w.shape[0] if w.ndim == 2 else 1})")
         if a.ndim == 2:
-            out = a @ w.T
+            out = matmul(a, w.T)
         elif a.ndim == 1:
             out = w @ a
         else:
-            out = (a.reshape(-1, k) @ w.T).reshape(a.shape[:-1] + w.shape[:-1])
+            out = matmul(a.reshape(-1, k), w.T).reshape(a.shape[:-1] + w.shape[:-1])
         if bias is not None:
             b = bias._data
             if b.dtype != out.dtype:
@@ -220,13 +220,13 @@ class Linear(Function):
                 if g.ndim == 1:
                     gx = g @ w
                 else:
-                    gx = (g2 @ w).reshape(g.shape[:-1] + (w.shape[1],))
+                    gx = matmul(g2, w).reshape(g.shape[:-1] + (w.shape[1],))
             if nw:
                 a = x._data
                 if a.ndim == 1:
                     gw = g[:, None] * a[None, :]
                 else:
-                    gw = g2.T @ a.reshape(-1, a.shape[-1])
+                    gw = matmul(g2.T, a.reshape(-1, a.shape[-1]))
             if nb:
                 gb = g2.sum(axis=0) if g.ndim != 1 else g
             return gx, gw, gb

@@ -1,0 +1,95 @@
+"""The CPU matrix product behind every matmul/linear/conv (tinynn/_blas.py): Intel MKL's GEMM
+when the `mkl` extra is installed, NumPy's matmul otherwise. Whatever the operands' layout
+(transposed views, strided slices, broadcast or reversed batches), the result must be NumPy's."""
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tinynn import _blas
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+needs_mkl = pytest.mark.skipif(_blas.blas_name() != "mkl",
+                               reason="Intel MKL is not installed (pip install -e \".[mkl]\")")
+
+
+def _operands(rng, dt, m, k, n, ta, tb):
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(dt)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(dt)
+    return (a.T if ta else a), (b.T if tb else b)
+
+
+def _check(a, b):
+    got, want = _blas.matmul(a, b), np.matmul(a, b)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    tol = 1e-5 if a.dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol * 10, atol=tol * max(1, a.shape[-1]))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (3, 1, 4), (1, 5, 1), (7, 5, 3), (6, 4, 1), (33, 17, 9)])
+def test_matmul_matches_numpy_for_every_layout(dt, m, k, n):
+    rng = np.random.default_rng(m * 100 + k * 10 + n)
+    for ta, tb in itertools.product((0, 1), (0, 1)):
+        a, b = _operands(rng, dt, m, k, n, ta, tb)
+        _check(a, b)
+        big = rng.standard_normal((2 * m, 3 * k)).astype(dt)
+        _check(big[::2, ::3], b)                                 # strided rows and columns
+        _check(big[:m, :k], b)                                   # leading dimension > columns
+        _check(np.broadcast_to(a, (4, m, k)), b)                 # batch broadcast by stride 0
+        _check(a, np.broadcast_to(b, (3, k, n)))
+        A = rng.standard_normal((2, 3, m, k)).astype(dt)
+        Bm = rng.standard_normal((3, k, n)).astype(dt)
+        _check(A, Bm)                                            # batch dims broadcast
+        _check(A.transpose(1, 0, 2, 3), Bm[:, None])             # batch axes not in memory order
+        _check(A[::-1], Bm)                                      # reversed batch
+        _check(A[0][::-1], Bm[::-1])
+        _check(A[:, :, ::-1], Bm)                                # reversed rows
+        _check(rng.standard_normal((5, 1, m, k)).astype(dt), rng.standard_normal((1, 4, k, n)).astype(dt))
+        _check(np.zeros((0, m, k), dt), Bm[:1])                  # empty batch
+
+
+def test_other_dtypes_and_errors_are_numpys():
+    a = np.arange(6, dtype=np.int64).reshape(2, 3)
+    np.testing.assert_array_equal(_blas.matmul(a, a.T), a @ a.T)
+    h = a.astype(np.float16)
+    assert _blas.matmul(h, h.T).dtype == np.float16
+    mixed = _blas.matmul(a.astype(np.float32), a.T.astype(np.float64))
+    assert mixed.dtype == np.float64
+    with pytest.raises(ValueError):
+        _blas.matmul(np.ones((2, 3), np.float32), np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError):
+        _blas.matmul(np.ones((2, 2, 3), np.float32), np.ones((3, 3, 2), np.float32))
+
+
+@needs_mkl
+def test_mkl_is_reported_and_threads_can_be_set():
+    import tinynn
+    assert tinynn.backends.mkl.is_available()
+    _blas.set_num_threads(1)
+    a = np.ones((64, 64), np.float32)
+    assert float(_blas.matmul(a, a)[0, 0]) == 64.0
+    _blas.set_num_threads(os.cpu_count() or 1)
+
+
+def _blas_in_subprocess(value):
+    env = dict(os.environ, TINYNN_BLAS=value)
+    return subprocess.run([sys.executable, "-c", "import tinynn; print(tinynn._blas.blas_name())"],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+
+
+def test_tinynn_blas_environment_variable():
+    r = _blas_in_subprocess("numpy")
+    assert r.returncode == 0 and r.stdout.strip() == "numpy"
+    r = _blas_in_subprocess("openblas")
+    assert r.returncode != 0 and "TINYNN_BLAS must be 'mkl' or 'numpy', got 'openblas'" in r.stderr
+    r = _blas_in_subprocess("mkl")
+    if _blas.blas_name() == "mkl":
+        assert r.returncode == 0 and r.stdout.strip() == "mkl"
+    else:
+        assert r.returncode != 0 and "Intel MKL was not found" in r.stderr
