@@ -55,6 +55,27 @@ def test_matmul_matches_numpy_for_every_layout(dt, m, k, n):
         _check(np.zeros((0, m, k), dt), Bm[:1])                  # empty batch
 
 
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_add_is_added_to_the_product(dt):
+    """matmul(a, b, add): the GEMM accumulates onto `add` broadcast to the result (addmm)."""
+    rng = np.random.default_rng(1)
+    a, b = _operands(rng, dt, 9, 7, 5, 0, 1)
+    for add in (rng.standard_normal(5), rng.standard_normal((9, 1)), rng.standard_normal((9, 5)),
+                np.float64(2.5)):
+        add = np.asarray(add, dt)
+        got = _blas.matmul(a, b, add)
+        np.testing.assert_allclose(got, a @ b + add, rtol=1e-5, atol=1e-5)
+        assert got.dtype == dt and add.shape == np.asarray(add).shape  # add itself is not written
+    batched = rng.standard_normal((3, 9, 7)).astype(dt)
+    np.testing.assert_allclose(_blas.matmul(batched, b, add), batched @ b + add, rtol=1e-5, atol=1e-5)
+    keep = rng.standard_normal(5).astype(dt)
+    before = keep.copy()
+    _blas.matmul(a, b, keep)
+    np.testing.assert_array_equal(keep, before)
+    with pytest.raises(ValueError):
+        _blas.matmul(a, b, np.ones(4, dt))
+
+
 def test_other_dtypes_and_errors_are_numpys():
     a = np.arange(6, dtype=np.int64).reshape(2, 3)
     np.testing.assert_array_equal(_blas.matmul(a, a.T), a @ a.T)

@@ -121,25 +121,43 @@ def _batch_stride(arr, batch):
     return step // arr.itemsize
 
 
-def matmul(a, b):
-    """`a @ b` for arrays of at least 2 dimensions (batch dimensions broadcast)."""
+def _numpy_matmul(a, b, add):
+    r = a @ b
+    if add is not None:
+        r += add
+    return r
+
+
+def _result(shape, dt, add):
+    """The output buffer, holding `add` (broadcast) when there is one: the GEMM then adds the
+    product to it (beta = 1), as PyTorch's addmm does, instead of a separate pass afterwards."""
+    if add is None:
+        return np.empty(shape, dt), 0.0
+    c = np.empty(shape, dt)
+    c[...] = add
+    return c, 1.0
+
+
+def matmul(a, b, add=None):
+    """`a @ b` (+ `add`, broadcast to the result) for arrays of at least 2 dimensions; batch
+    dimensions broadcast. `add` must have the result's dtype."""
     if _mkl is None or type(a) is not np.ndarray or type(b) is not np.ndarray:
-        return a @ b
+        return _numpy_matmul(a, b, add)
     dt = a.dtype
     if dt is not b.dtype and dt != b.dtype or dt not in _GEMM or a.ndim < 2 or b.ndim < 2:
-        return a @ b
+        return _numpy_matmul(a, b, add)
     m, k = a.shape[-2:]
     k2, n = b.shape[-2:]
     if k != k2 or m == 0 or n == 0 or k == 0:
-        return a @ b
+        return _numpy_matmul(a, b, add)
     la = _layout(a.shape[-2:], a.strides[-2:], dt.itemsize)
     lb = _layout(b.shape[-2:], b.strides[-2:], dt.itemsize)
     if la is None or lb is None:
-        return a @ b
+        return _numpy_matmul(a, b, add)
     if a.ndim == 2 and b.ndim == 2:
-        c = np.empty((m, n), dt)
+        c, beta = _result((m, n), dt, add)
         _GEMM[dt](_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, a.ctypes.data, la[1], b.ctypes.data, lb[1],
-                  0.0, c.ctypes.data, n)
+                  beta, c.ctypes.data, n)
         return c
     try:
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
@@ -151,8 +169,8 @@ def matmul(a, b):
     for d in batch:
         count *= d
     if sa is None or sb is None or count == 0:
-        return a @ b
-    c = np.empty(batch + (m, n), dt)
+        return _numpy_matmul(a, b, add)
+    c, beta = _result(batch + (m, n), dt, add)
     _GEMM_BATCH[dt](_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, a.ctypes.data, la[1], sa,
-                    b.ctypes.data, lb[1], sb, 0.0, c.ctypes.data, n, m * n, count)
+                    b.ctypes.data, lb[1], sb, beta, c.ctypes.data, n, m * n, count)
     return c

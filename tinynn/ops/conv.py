@@ -232,11 +232,9 @@ def _conv_forward(xd, wd, bd, stride, pads, dilation, groups):
     kernel = wd.shape[2:]
     out = _conv_out(xd.shape[2:], kernel, stride, pads, dilation)
     cols = _im2col(xd, groups, kernel, stride, pads, dilation, out)
-    y = matmul(wd.reshape(groups, O // groups, -1), cols)  # (N, G, O/G, L): NCHW already
-    y = y.reshape((N, O) + out)
-    if bd is not None:
-        y += bd.reshape((1, O) + (1,) * len(out))
-    return y, cols
+    bias = bd.reshape(groups, O // groups, 1) if bd is not None else None  # added by the GEMM
+    y = matmul(wd.reshape(groups, O // groups, -1), cols, bias)  # (N, G, O/G, L): NCHW already
+    return y.reshape((N, O) + out), cols
 
 
 def _conv_input_grad(gd, wd, x_shape, stride, pads, dilation, groups):

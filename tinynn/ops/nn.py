@@ -174,24 +174,25 @@ class Linear(Function):
             rows = a.size // k if k else (a.shape[0] if a.ndim > 1 else 1)
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
                                f"{w.shape[-1]}x{w.shape[0] if w.ndim == 2 else 1})")
-        if a.ndim == 2:
-            out = matmul(a, w.T)
-        elif a.ndim == 1:
-            out = w @ a
-        else:
-            out = matmul(a.reshape(-1, k), w.T).reshape(a.shape[:-1] + w.shape[:-1])
-        if bias is not None:
-            b = bias._data
-            if b.dtype != out.dtype:
-                raise RuntimeError(f"self and mat2 must have the same dtype, but got {_tname(b.dtype)} "
-                                   f"and {_tname(out.dtype)}")
-            try:
-                out += b
-            except ValueError:
-                raise RuntimeError(f"The expanded size of the tensor ({out.shape[-1] if out.ndim else 1}) "
-                                   f"must match the existing size ({b.shape[-1] if b.ndim else 1}) at "
-                                   f"non-singleton dimension {max(out.ndim - 1, 0)}.  Target sizes: "
-                                   f"{list(out.shape)}.  Tensor sizes: {list(b.shape)}") from None
+        b = bias._data if bias is not None else None
+        if b is not None and b.dtype != a.dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {_tname(b.dtype)} "
+                               f"and {_tname(a.dtype)}")
+        try:
+            if a.ndim == 2:  # the bias is added inside the GEMM (beta = 1), as addmm does
+                out = matmul(a, w.T, b)
+            elif a.ndim > 2 and (b is None or b.ndim <= 1):
+                out = matmul(a.reshape(-1, k), w.T, b).reshape(a.shape[:-1] + w.shape[:-1])
+            else:
+                out = w @ a if a.ndim == 1 else matmul(a, w.T)
+                if b is not None:
+                    out += b
+        except ValueError:
+            shape = a.shape[:-1] + w.shape[:-1]
+            raise RuntimeError(f"The expanded size of the tensor ({shape[-1] if shape else 1}) "
+                               f"must match the existing size ({b.shape[-1] if b.ndim else 1}) at "
+                               f"non-singleton dimension {max(len(shape) - 1, 0)}.  Target sizes: "
+                               f"{list(shape)}.  Tensor sizes: {list(b.shape)}") from None
         ctx.save_for_backward(x if ctx_needs(ctx, 1) else None, weight if ctx_needs(ctx, 0) else None)
         ctx.has_bias = bias is not None
         return xp.ascontiguousarray(out) if not out.flags.c_contiguous else out
