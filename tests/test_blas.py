@@ -115,3 +115,24 @@ def test_tinynn_blas_environment_variable():
         assert r.returncode == 0 and r.stdout.strip() == "mkl"
     else:
         assert r.returncode != 0 and "Intel MKL was not found" in r.stderr
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_axpby_updates_in_place_or_declines(dt):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(100_003).astype(dt)  # above MKL's threading threshold
+    y = rng.standard_normal(100_003).astype(dt)
+    want = 0.5 * x + 0.9 * y
+    done = _blas.axpby(0.5, x, 0.9, y)
+    assert done == (_blas.blas_name() == "mkl")
+    if done:
+        np.testing.assert_allclose(y, want, rtol=1e-6 if dt == np.float32 else 1e-14)
+    # what it cannot do it leaves alone, and says so
+    before = y.copy()
+    for args in ((1.0, x[::2], 1.0, y[::2]), (1.0, x.astype(np.float16), 1.0, y), (1.0, x[:10], 1.0, y),
+                 (1.0, x.astype(np.int64), 1.0, y), (1.0, x[:100], 1.0, y[:100])):
+        assert _blas.axpby(*args) is False
+    ro = y.copy()
+    ro.flags.writeable = False
+    assert _blas.axpby(1.0, x, 1.0, ro) is False
+    np.testing.assert_array_equal(y, before)

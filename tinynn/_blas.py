@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["matmul", "blas_name", "set_num_threads"]
+__all__ = ["matmul", "axpby", "blas_name", "set_num_threads"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -60,6 +60,9 @@ def _load():
                      (lib.cblas_dgemm_batch_strided, ctypes.c_double)):
         fn.restype = None
         fn.argtypes = [i, i, i, i, i, i, real, p, i, i, p, i, i, real, p, i, i, i]
+    for fn, real in ((lib.cblas_saxpby, ctypes.c_float), (lib.cblas_daxpby, ctypes.c_double)):
+        fn.restype = None
+        fn.argtypes = [i, real, p, i, real, p, i]
     return lib
 
 
@@ -68,6 +71,7 @@ if _mkl is not None:
     _GEMM = {np.dtype(np.float32): _mkl.cblas_sgemm, np.dtype(np.float64): _mkl.cblas_dgemm}
     _GEMM_BATCH = {np.dtype(np.float32): _mkl.cblas_sgemm_batch_strided,
                    np.dtype(np.float64): _mkl.cblas_dgemm_batch_strided}
+    _AXPBY = {np.dtype(np.float32): _mkl.cblas_saxpby, np.dtype(np.float64): _mkl.cblas_daxpby}
 
 
 def blas_name() -> str:
@@ -79,6 +83,20 @@ def set_num_threads(n: int) -> None:
     """Threads MKL's GEMMs may use (NumPy's own BLAS fixes its count at start-up)."""
     if _mkl is not None:
         _mkl.MKL_Set_Num_Threads(int(n))
+
+
+def axpby(a: float, x, b: float, y) -> bool:
+    """y = a * x + b * y in place with MKL's BLAS-1 (one pass, threaded for large arrays: SGD's
+    momentum update of W1's 401k-element weight, 2 threads, 286 -> 105 us). Only for C-contiguous
+    NumPy float32/float64 arrays of one dtype and size, from 16k elements (below, the call costs
+    more than NumPy's passes); returns False, having done nothing, otherwise (or without MKL), and
+    the caller does it with NumPy."""
+    if (_mkl is None or type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype != y.dtype
+            or x.dtype not in _AXPBY or x.size != y.size or not 1 << 14 <= x.size < 1 << 31
+            or not (x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable)):
+        return False
+    _AXPBY[x.dtype](x.size, a, x.ctypes.data, 1, b, y.ctypes.data, 1)
+    return True
 
 
 def _layout(shape, strides, itemsize):

@@ -14,11 +14,11 @@ import sys
 
 import numpy as np
 
-from ._blas import matmul  # noqa: F401 - the matrix product every op uses (MKL when installed)
+from ._blas import axpby, matmul  # noqa: F401 - matrix products and y = a*x + b*y (MKL when installed)
 
 __all__ = ["device", "get_array_module", "to_device", "to_host", "scatter_add",
            "sliding_window_view", "cuda_available", "cuda_unavailable_reason", "erf", "special",
-           "matmul"]
+           "matmul", "axpby"]
 
 
 # ----------------------------------------------------------------------------------------

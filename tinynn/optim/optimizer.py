@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from itertools import chain
 
 from ..autograd.grad_mode import enable_grad
-from ..backend import array_device, get_array_module, to_device, to_host
+from ..backend import array_device, axpby, get_array_module, to_device, to_host
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -354,6 +354,8 @@ def _addcmul_(a, t1, t2, value: float, tmp) -> None:
 
 def _add_scaled_(a, x, alpha: float, tmp) -> None:
     """a.add_(x, alpha=alpha): a += alpha * x (`tmp` may be `x` itself when x is scratch)."""
+    if axpby(alpha, x, 1.0, a):
+        return
     xp = get_array_module(a)
     xp.multiply(x, alpha, out=tmp)
     a += tmp
