@@ -19,6 +19,13 @@ needs_mkl = pytest.mark.skipif(_blas.blas_name() != "mkl",
                                       "\".[mkl]\"; or TINYNN_BLAS=numpy)")
 
 
+@pytest.fixture
+def every_size_on_mkl(monkeypatch):
+    """Small products normally go to NumPy (cheaper there); these tests want MKL's path for every
+    layout, so the size threshold is lifted."""
+    monkeypatch.setattr(_blas, "_MKL_MIN_WORK", 0)
+
+
 def _operands(rng, dt, m, k, n, ta, tb):
     a = rng.standard_normal((k, m) if ta else (m, k)).astype(dt)
     b = rng.standard_normal((n, k) if tb else (k, n)).astype(dt)
@@ -34,7 +41,7 @@ def _check(a, b):
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 @pytest.mark.parametrize("m,k,n", [(1, 1, 1), (3, 1, 4), (1, 5, 1), (7, 5, 3), (6, 4, 1), (33, 17, 9)])
-def test_matmul_matches_numpy_for_every_layout(dt, m, k, n):
+def test_matmul_matches_numpy_for_every_layout(dt, m, k, n, every_size_on_mkl):
     rng = np.random.default_rng(m * 100 + k * 10 + n)
     for ta, tb in itertools.product((0, 1), (0, 1)):
         a, b = _operands(rng, dt, m, k, n, ta, tb)
@@ -53,10 +60,12 @@ def test_matmul_matches_numpy_for_every_layout(dt, m, k, n):
         _check(A[:, :, ::-1], Bm)                                # reversed rows
         _check(rng.standard_normal((5, 1, m, k)).astype(dt), rng.standard_normal((1, 4, k, n)).astype(dt))
         _check(np.zeros((0, m, k), dt), Bm[:1])                  # empty batch
+        _check(np.zeros((m, 0), dt), np.zeros((0, n), dt))       # empty inner dimension
+        _check(np.zeros((0, k), dt), b)
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
-def test_add_is_added_to_the_product(dt):
+def test_add_is_added_to_the_product(dt, every_size_on_mkl):
     """matmul(a, b, add): the GEMM accumulates onto `add` broadcast to the result (addmm)."""
     rng = np.random.default_rng(1)
     a, b = _operands(rng, dt, 9, 7, 5, 0, 1)
@@ -76,6 +85,15 @@ def test_add_is_added_to_the_product(dt):
         _blas.matmul(a, b, np.ones(4, dt))
 
 
+def test_large_products_at_the_default_threshold():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((130, 300)).astype(np.float32)
+    b = rng.standard_normal((70, 300)).astype(np.float32)
+    assert 130 * 300 * 70 >= _blas._MKL_MIN_WORK
+    _check(a, b.T)
+    _check(np.stack([a, a[::-1]]), b.T)
+
+
 def test_other_dtypes_and_errors_are_numpys():
     a = np.arange(6, dtype=np.int64).reshape(2, 3)
     np.testing.assert_array_equal(_blas.matmul(a, a.T), a @ a.T)
@@ -90,13 +108,33 @@ def test_other_dtypes_and_errors_are_numpys():
 
 
 @needs_mkl
-def test_mkl_is_reported_and_threads_can_be_set():
+def test_mkl_is_reported():
     import tinynn
     assert tinynn.backends.mkl.is_available()
-    _blas.set_num_threads(1)
-    a = np.ones((64, 64), np.float32)
-    assert float(_blas.matmul(a, a)[0, 0]) == 64.0
-    _blas.set_num_threads(os.cpu_count() or 1)
+    assert _blas.blas_name() == "mkl"
+
+
+def test_set_num_threads_as_pytorch():
+    import tinynn
+    old = tinynn.get_num_threads()
+    assert isinstance(old, int) and old >= 1
+    try:
+        tinynn.set_num_threads(1)
+        assert tinynn.get_num_threads() == 1
+        a = np.ones((300, 300), np.float32)
+        assert float(_blas.matmul(a, a)[5, 7]) == 300.0
+    finally:
+        tinynn.set_num_threads(old)
+    assert tinynn.get_num_threads() == old
+    # PyTorch 2.13's exceptions and messages
+    for bad, msg in ((0, "set_num_threads expects a positive integer"),
+                     (-1, "set_num_threads expects a positive integer"),
+                     (1.5, "set_num_threads expects an int, but got float"),
+                     (True, "set_num_threads expects an int, but got bool"),
+                     ("2", "set_num_threads expects an int, but got str")):
+        with pytest.raises(RuntimeError, match=msg):
+            tinynn.set_num_threads(bad)
+    assert tinynn.get_num_threads() == old
 
 
 def _blas_in_subprocess(value):

@@ -143,8 +143,12 @@ def test_runner_extras_for_process_level_calls():
         m = torch.nn.Linear(2, 2)
         assert torch.compile(m) is m
         assert torch.compile(mode="max-autotune")(len) is len
+        old = torch.get_num_threads()
         torch.set_num_threads(1)
         assert torch.get_num_threads() == 1
+        torch.set_num_threads(old)
+        torch.set_num_interop_threads(2)
+        assert torch.get_num_interop_threads() == 2
         torch.use_deterministic_algorithms(True)
         assert torch.are_deterministic_algorithms_enabled()
         torch.use_deterministic_algorithms(False)

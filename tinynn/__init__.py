@@ -29,6 +29,7 @@ from . import cuda
 from . import amp
 from .amp import autocast
 from ._tensor_str import set_printoptions
+from ._blas import get_num_threads, set_num_threads
 
 # dtype aliases PyTorch has
 half = float16

@@ -13,7 +13,7 @@ an AttributeError that names it ("tinynn does not implement torch.fft.rfft"); Py
 tinynn does not have (`torch.fft`, `torch.jit`, `torch.onnx`, ...) import, and using them names
 the missing function. A few process-level PyTorch calls that have no tinynn counterpart are
 provided by the runner (see `_TORCH_EXTRAS`): `torch.compile` returns the model or function
-unchanged, `torch.set_num_threads` / `get_num_threads`, `use_deterministic_algorithms`,
+unchanged, `torch.set_num_interop_threads` (recorded), `use_deterministic_algorithms`,
 `set_float32_matmul_precision`, `finfo` / `iinfo`, ...
 
 From Python, `main([...])` runs a script the same way and returns its exit status (tests drive it
@@ -118,16 +118,14 @@ def _compile(model=None, **kwargs):
     return model
 
 
-def _set_num_threads(n):
-    if not isinstance(n, int) or n < 1:
-        raise RuntimeError("set_num_threads expects a positive integer")
-    _Flags.num_threads = n
-    from . import _blas  # noqa: PLC0415
-    _blas.set_num_threads(n)  # MKL's GEMMs follow it; NumPy's own BLAS fixes its count at start-up
+def _set_num_interop_threads(n):
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    _Flags.interop_threads = n  # tinynn runs no inter-op thread pool: recorded only
 
 
-def _get_num_threads():
-    return getattr(_Flags, "num_threads", os.cpu_count() or 1)
+def _get_num_interop_threads():
+    return getattr(_Flags, "interop_threads", os.cpu_count() or 1)
 
 
 def _use_deterministic_algorithms(mode, *, warn_only=False):
@@ -153,10 +151,8 @@ def _extras():
     finfo, iinfo = _finfo_iinfo()
     return {
         "compile": _compile,
-        "set_num_threads": _set_num_threads,
-        "get_num_threads": _get_num_threads,
-        "set_num_interop_threads": _set_num_threads,
-        "get_num_interop_threads": _get_num_threads,
+        "set_num_interop_threads": _set_num_interop_threads,
+        "get_num_interop_threads": _get_num_interop_threads,
         "use_deterministic_algorithms": _use_deterministic_algorithms,
         "are_deterministic_algorithms_enabled": lambda: _Flags.deterministic,
         "is_deterministic_algorithms_warn_only_enabled": lambda: _Flags.warn_only,
