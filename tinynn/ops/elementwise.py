@@ -1100,15 +1100,16 @@ def _relu_grad(y, g):
     """where(y > 0, g, 0) on raw arrays, exactly (+0.0 where y <= 0, even for NaN/inf in g).
 
     The gradient's bits ANDed with an all-ones/all-zeros mask: 8x faster than NumPy's where,
-    whose per-element branch mispredicts on a ReLU pattern (W2: 3.2 -> 0.4 ms per ReLU)."""
+    whose per-element branch mispredicts on a ReLU pattern (W2: 3.2 -> 0.4 ms per ReLU). The mask
+    is one byte per element, sign-extended by the AND (a 4-byte mask: 0.58 -> 0.46 ms on W2's
+    first ReLU)."""
     xp = get_array_module(y)
     itype = _INT_OF_SIZE.get(g.dtype.itemsize) if g.dtype.kind == "f" else None
     if itype is None or g.dtype != y.dtype or g.shape != y.shape or y.ndim == 0:
         return xp.where(y > 0, g, xp.zeros((), dtype=g.dtype))
-    mask = xp.greater(y, 0, out=xp.empty(y.shape, dtype=itype))  # 1 / 0, no bool temporary
+    mask = xp.greater(y, 0).view(np.int8)  # 1 / 0
     xp.negative(mask, out=mask)  # 1 -> -1 (all bits set), 0 -> 0
-    xp.bitwise_and(mask, g.view(itype), out=mask)
-    return mask.view(g.dtype)
+    return xp.bitwise_and(g.view(itype), mask).view(g.dtype)
 
 
 class Erf(Function):
