@@ -25,7 +25,8 @@ the table shows the median over processes of their median block, the spread ((ma
 median over processes) and the ratio to PyTorch. Thread settings: "1" sets OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS and MKL_NUM_THREADS to 1 and calls torch.set_num_threads(1); "all" uses
 every core (os.cpu_count()). PyTorch and the NumPy reference are skipped when not installed /
-not applicable. Results (all raw samples and the machine description) go to
+not applicable. tinynn multiplies with Intel MKL when its `mkl` extra is installed, else with
+NumPy's BLAS; the results record which ("tinynn_blas"). Results (all raw samples and the machine description) go to
 bench/results/latest.json (--json to change).
 """
 from __future__ import annotations
