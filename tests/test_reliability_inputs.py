@@ -596,6 +596,45 @@ def test_non_tensor_arguments(op, bad):
            oracle=oracle)
 
 
+# PyTorch 2.13's TypeError for a list where the first argument must be a tensor (these raised
+# AttributeError from inside tinynn before)
+LIST_REFUSED = {
+    "argsort": "argsort(): argument 'input' (position 1) must be Tensor, not list",
+    "argwhere": "argwhere(): argument 'input' (position 1) must be Tensor, not list",
+    "atleast_1d": "expected Tensor as element 0 in argument 0, but got float",
+    "atleast_2d": "expected Tensor as element 0 in argument 0, but got float",
+    "atleast_3d": "expected Tensor as element 0 in argument 0, but got float",
+    "broadcast_shapes": "torch.Size() takes an iterable of 'int' (item 1 is 'float')",
+    "broadcast_tensors": "expected Tensor as element 0 in argument 0, but got float",
+    "corrcoef": "corrcoef(): argument 'input' (position 1) must be Tensor, not list",
+    "cov": "cov(): argument 'input' (position 1) must be Tensor, not list",
+    "diag": "diag(): argument 'input' (position 1) must be Tensor, not list",
+    "diagonal": "diagonal(): argument 'input' (position 1) must be Tensor, not list",
+    "is_complex": "is_complex(): argument 'input' (position 1) must be Tensor, not list",
+    "is_floating_point": "is_floating_point(): argument 'input' (position 1) must be Tensor, not list",
+    "msort": "msort(): argument 'input' (position 1) must be Tensor, not list",
+    "nonzero": "nonzero(): argument 'input' (position 1) must be Tensor, not list",
+    "numel": "numel(): argument 'input' (position 1) must be Tensor, not list",
+    "poisson": "poisson(): argument 'input' (position 1) must be Tensor, not list",
+    "positive": "positive(): argument 'input' (position 1) must be Tensor, not list",
+    "scalar_tensor": "scalar_tensor(): argument 's' (position 1) must be Number, not list",
+    "sort": "sort(): argument 'input' (position 1) must be Tensor, not list",
+    "trace": "trace(): argument 'input' (position 1) must be Tensor, not list",
+    "tril": "tril(): argument 'input' (position 1) must be Tensor, not list",
+    "triu": "triu(): argument 'input' (position 1) must be Tensor, not list",
+    "unique": "_unique2(): argument 'input' (position 1) must be Tensor, not list",
+    "unique_consecutive": "unique_consecutive(): argument 'input' (position 1) must be Tensor, not list",
+    "where": "where(): argument 'condition' (position 1) must be Tensor, not list",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIST_REFUSED))
+def test_a_list_where_a_tensor_is_required(name):
+    with pytest.raises(TypeError) as info:
+        getattr(tinynn, name)([1.0, 2.0])
+    assert str(info.value) == LIST_REFUSED[name]
+
+
 # ------------------------------------------------------------------------------------------------
 # 7. empty tensors
 # ------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from . import amp
 from .amp import autocast
 from ._tensor_str import set_printoptions
 from ._blas import get_num_threads, set_num_threads
+from .ops._util import check_tensor as _check_tensor
 
 # dtype aliases PyTorch has
 half = float16
@@ -47,14 +48,17 @@ def is_tensor(obj) -> bool:
 
 
 def is_floating_point(input) -> bool:
+    _check_tensor("is_floating_point", "input", 1, input)
     return input.is_floating_point()
 
 
 def is_complex(input) -> bool:
+    _check_tensor("is_complex", "input", 1, input)
     return input.is_complex()
 
 
 def numel(input) -> int:
+    _check_tensor("numel", "input", 1, input)
     return input.numel()
 
 

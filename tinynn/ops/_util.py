@@ -8,11 +8,24 @@ from ..backend import array_device, get_array_module
 from ..tensor import Tensor
 
 __all__ = ["canonical_dim", "canonical_dims", "operands", "broadcast_error", "check_same_device", "same_device",
-           "as_tensor_arg", "float_dtype_of", "is_tensor"]
+           "as_tensor_arg", "float_dtype_of", "is_tensor", "check_tensor", "check_tensor_seq"]
 
 
 def is_tensor(x) -> bool:
     return isinstance(x, Tensor)
+
+
+def check_tensor(fn: str, arg: str, pos: int, v) -> None:
+    """PyTorch's TypeError for a non-tensor where a tensor argument is required."""
+    if not isinstance(v, Tensor):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not {type(v).__name__}")
+
+
+def check_tensor_seq(tensors) -> None:
+    """PyTorch's TypeError for a non-tensor in a sequence-of-tensors argument."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
 
 
 def canonical_dim(dim, ndim: int) -> int:

@@ -322,6 +322,10 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
 
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A 0-dim tensor of `s` (the default float dtype unless `dtype`)."""
+    if isinstance(s, Tensor) and s._data.ndim == 0:
+        s = s.item()
+    if not isinstance(s, (int, float, complex, bool, np.number, np.bool_)):
+        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}")
     return full((), s, dtype=dtype or get_default_dtype(), device=device, requires_grad=requires_grad)
 
 

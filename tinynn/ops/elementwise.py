@@ -22,7 +22,7 @@ from ..autograd.grad_mode import _state
 from ..backend import erf as _erf_kernel
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._util import broadcast_error, check_same_device, float_dtype_of, operands
+from ._util import broadcast_error, check_same_device, check_tensor, float_dtype_of, operands
 
 __all__ = [
     # arithmetic
@@ -1555,6 +1555,7 @@ negative = neg
 
 
 def positive(input):
+    check_tensor("positive", "input", 1, input)
     if input._data.dtype.kind == "b":
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input

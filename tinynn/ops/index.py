@@ -19,7 +19,7 @@ from ..autograd.grad_mode import _state
 from ..backend import bincount_add, get_array_module
 from ..backend import scatter_add as _scatter_add_kernel
 from ..tensor import Tensor
-from ._util import broadcast_error, canonical_dim, check_same_device, operands
+from ._util import broadcast_error, canonical_dim, check_same_device, check_tensor, operands
 from .reduce import return_types
 from .shape import as_view, parse_shape
 
@@ -1298,6 +1298,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 # nonzero, sort, topk, unique, searchsorted
 # ----------------------------------------------------------------------------------------
 def nonzero(input, *, out=None, as_tuple=False):
+    check_tensor("nonzero", "input", 1, input)
     a = input._data
     xp = get_array_module(a)
     if as_tuple:
@@ -1310,6 +1311,7 @@ def nonzero(input, *, out=None, as_tuple=False):
 
 
 def argwhere(input):
+    check_tensor("argwhere", "input", 1, input)
     return nonzero(input)
 
 
@@ -1333,6 +1335,7 @@ class TopkValues(Gather):
 
 
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+    check_tensor("sort", "input", 1, input)
     a = input._data
     xp = get_array_module(a)
     d = canonical_dim(dim, a.ndim)
@@ -1344,6 +1347,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
+    check_tensor("argsort", "input", 1, input)
     a = input._data
     xp = get_array_module(a)
     d = canonical_dim(dim, a.ndim)  # (a 0-dim tensor takes dims -1 and 0, as in sort)
@@ -1353,6 +1357,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 
 def msort(input):
+    check_tensor("msort", "input", 1, input)
     return sort(input, 0).values
 
 
@@ -1399,6 +1404,7 @@ def _unique_out(input, arr, dim):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    check_tensor("_unique2", "input", 1, input)
     a = input._data
     xp = get_array_module(a)
     if dim is None:
@@ -1421,6 +1427,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    check_tensor("unique_consecutive", "input", 1, input)
     a = input._data
     xp = get_array_module(a)
     if dim is None:
@@ -1519,6 +1526,7 @@ class Where(Function):
 
 
 def where(condition, input=None, other=None, *, out=None):
+    check_tensor("where", "condition", 1, condition)
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):

@@ -15,7 +15,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module, matmul as _bmatmul
 from .. import amp as _amp  # autocast: float16 matmuls
 from ..tensor import Tensor
-from ._util import broadcast_error, canonical_dim, check_same_device
+from ._util import broadcast_error, canonical_dim, check_same_device, check_tensor
 
 __all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "outer", "ger", "inner", "addmm", "addmv",
            "addr", "baddbmm", "addbmm", "einsum", "tensordot", "trace", "diag", "diagonal",
@@ -34,10 +34,7 @@ def _name(t, table=_LEGACY):
     return table.get(n, n)
 
 
-def _check_tensor(fn, arg, pos, v):
-    if not isinstance(v, Tensor):
-        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                        f"{type(v).__name__}")
+_check_tensor = check_tensor
 
 
 def _check_bool(fn, *ts):
@@ -832,6 +829,7 @@ class Trace(Function):
 
 
 def trace(input):
+    _check_tensor("trace", "input", 1, input)
     if input._data.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._data.ndim}")
     _check_bool("trace", input)
@@ -908,6 +906,7 @@ class _DiagEmbed(DiagonalScatter):
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """View of the diagonal over dims (dim1, dim2), appended as the last dim."""
+    _check_tensor("diagonal", "input", 1, input)
     from .shape import as_view  # noqa: PLC0415
     nd = input._data.ndim
     d1, d2 = canonical_dim(dim1, nd), canonical_dim(dim2, nd)
@@ -931,6 +930,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 def diag(input, diagonal=0):
     """1-D -> a square matrix with `input` on the `diagonal`; 2-D -> that diagonal (a copy)."""
+    _check_tensor("diag", "input", 1, input)
     nd = input._data.ndim
     if nd == 1:
         n = input._data.shape[0] + builtins.abs(int(diagonal))
@@ -962,12 +962,14 @@ class Triu(Tril):
 
 
 def tril(input, diagonal=0, *, out=None):
+    _check_tensor("tril", "input", 1, input)
     if input._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     return Tril.apply(input, int(diagonal))
 
 
 def triu(input, diagonal=0, *, out=None):
+    _check_tensor("triu", "input", 1, input)
     if input._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return Triu.apply(input, int(diagonal))
@@ -981,6 +983,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
 
     Composed as PyTorch's: subtract the (weighted) mean, multiply by the transpose, divide by the
     (weighted) number of observations minus `correction`."""
+    _check_tensor("cov", "input", 1, input)
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input "
@@ -1040,6 +1043,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
 
 def corrcoef(input):
     """Pearson correlation coefficients of the rows of `input`, clipped to [-1, 1]."""
+    _check_tensor("corrcoef", "input", 1, input)
     c = cov(input)
     if c._data.ndim == 0:
         return c / c

@@ -22,7 +22,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..backend import as_device, get_array_module, new_generator
 from ..tensor import Tensor
-from ._util import broadcast_error
+from ._util import broadcast_error, check_tensor
 from .creation import _alloc_xp, factory_shape, finish, resolve_device
 from .inplace import inplace
 
@@ -500,6 +500,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 def poisson(input, generator=None):
     """Poisson counts with rates `input` (same dtype)."""
+    check_tensor("poisson", "input", 1, input)
     a = input._data
     _need_float(a.dtype, "poisson_cpu")
     g = generator_for(input.device, generator)

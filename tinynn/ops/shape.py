@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..backend import get_array_module, sliding_window_view
 from ..tensor import Size, Tensor
-from ._util import broadcast_error, canonical_dim, check_same_device
+from ._util import broadcast_error, canonical_dim, check_same_device, check_tensor_seq
 
 __all__ = ["view", "reshape", "expand", "broadcast_to", "sum_to_size", "transpose", "swapaxes",
            "swapdims", "permute", "t", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel",
@@ -342,7 +342,7 @@ def broadcast_to(input, size):
 
 
 def broadcast_shapes(*shapes):
-    """The shape all `shapes` broadcast to (PyTorch's rules and error)."""
+    """The shape all `shapes` broadcast to (PyTorch's rules and errors)."""
     shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
     n = max((len(s) for s in shapes), default=0)
     out = [1] * n
@@ -351,17 +351,22 @@ def broadcast_shapes(*shapes):
             j = n - len(s) + i
             if d < 0:
                 raise RuntimeError(f"Trying to create tensor with negative dimension {d}: {list(s)}")
-            if out[j] == 1:
-                out[j] = d
-            elif d != 1 and d != out[j]:
+            if d == 1 or d == out[j]:
+                continue
+            if out[j] != 1:
                 raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  "
                                    f"Mismatch is between arg 0 and arg {shapes.index(s)}.")
+            out[j] = d
+    for i, d in enumerate(out):  # what torch.Size() refuses, named by its place in the result
+        if not (isinstance(d, int) or hasattr(d, "__index__")):
+            raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is '{type(d).__name__}')")
     return Size(out)
 
 
 def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    check_tensor_seq(tensors)
     shape = ()
     for t in tensors:
         try:
@@ -550,18 +555,21 @@ def unsqueeze(input, dim):
 
 def atleast_1d(*tensors):
     ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    check_tensor_seq(ts)
     out = tuple(reshape(t, (1,)) if t._data.ndim == 0 else t for t in ts)
     return out[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else out
 
 
 def atleast_2d(*tensors):
     ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    check_tensor_seq(ts)
     out = tuple(t if t._data.ndim >= 2 else reshape(t, (1, -1) if t._data.ndim else (1, 1)) for t in ts)
     return out[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else out
 
 
 def atleast_3d(*tensors):
     ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    check_tensor_seq(ts)
 
     def one(t):
         nd = t._data.ndim
