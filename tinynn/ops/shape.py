@@ -24,7 +24,7 @@ __all__ = ["view", "reshape", "expand", "broadcast_to", "sum_to_size", "transpos
            "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack",
            "split", "tensor_split", "chunk", "unbind", "narrow", "select", "flip", "fliplr", "flipud",
            "roll", "movedim", "moveaxis", "unfold", "diag_embed", "broadcast_tensors",
-           "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d", "alias"]
+           "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d", "alias", "diff", "rot90"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -1173,3 +1173,94 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return DiagEmbed.apply(input, offset, d1, d2)
 
+
+
+# ----------------------------------------------------------------------------------------
+# diff / rot90: composed from narrow, cat, flip and transpose (autograd through those)
+# ----------------------------------------------------------------------------------------
+def _diff_check_other(input, other, dim):
+    if other is None:
+        return
+    _check_input(other, "diff")
+    nd = input._data.ndim
+    d = canonical_dim(dim, nd)
+    if other._data.ndim != nd:
+        raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+    for i in range(nd):
+        if i != d and other._data.shape[i] != input._data.shape[i]:
+            raise RuntimeError("diff expects the shape of tensor to prepend or append to match that of "
+                               "input except along the differencing dimension; input.size("
+                               f"{i}) = {input._data.shape[i]}, but got tensor.size({i}) = "
+                               f"{other._data.shape[i]}")
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
+    """n-th forward difference along `dim` (logical xor for bool), after concatenating `prepend`
+    and `append`; as PyTorch's, n larger than the size gives an empty result."""
+    _check_input(input, "diff")
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"diff(): argument 'n' must be int, not {type(n).__name__}")
+    if input._data.ndim < 1:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    _diff_check_other(input, prepend, dim)
+    _diff_check_other(input, append, dim)
+    if n == 0:
+        from .inplace import clone  # noqa: PLC0415
+        return _write_out(clone(input), out)
+    res = input
+    if prepend is not None or append is not None:
+        parts = [t for t in (prepend, input, append) if t is not None]
+        res = cat(parts, dim)
+    d = canonical_dim(dim, res._data.ndim)
+    size = res._data.shape[d]
+    length = size - 1
+    if res._data.dtype.kind == "b":
+        from .elementwise import logical_xor as step  # noqa: PLC0415
+    else:
+        def step(a, b):
+            return a - b
+    for _ in range(min(n, size)):  # one step per order (n is small), each vectorised
+        res = step(narrow(res, d, 1, length), narrow(res, d, 0, length))
+        length -= 1
+    return _write_out(res, out)
+
+
+class Rot90(Function):
+    """Rotation by k quarter turns in the plane of (d0, d1); the gradient rotates back by -k."""
+    node_name = "Rot90Backward0"
+
+    @staticmethod
+    def forward(ctx, x, k, d0, d1):
+        a = x._data
+        xp = get_array_module(a)
+        ctx.k, ctx.d0, ctx.d1 = k, d0, d1
+        # PyTorch's layouts: k = 1, 3 are transposed (non-contiguous) copies, k = 0, 2 contiguous
+        if k == 1:
+            return xp.swapaxes(xp.flip(a, d1).copy(), d0, d1)
+        if k == 2:
+            return xp.flip(a, (d0, d1)).copy()
+        if k == 3:
+            return xp.swapaxes(xp.flip(a, d0).copy(), d0, d1)
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return Rot90.apply(grad_output, (4 - ctx.k) % 4, ctx.d0, ctx.d1), None, None, None
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of `dims` (from dims[0] towards dims[1])."""
+    _check_input(input, "rot90")
+    dims = list(dims)
+    nd = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = canonical_dim(dims[0], nd), canonical_dim(dims[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
+                           f"dim1 = {dims[1]}")
+    return Rot90.apply(input, int(k) % 4, d0, d1)
