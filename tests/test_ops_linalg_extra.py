@@ -144,3 +144,77 @@ def test_rot90_errors(device):
             lambda: tinynn.rot90(x, 1, [0, 2]))
     _raises(IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got -3)",
             lambda: tinynn.rot90(x, 1, [-3, -5]))
+
+
+# ----------------------------------------------------------------------------------------------
+# block_diag, cartesian_prod
+# ----------------------------------------------------------------------------------------------
+def test_block_diag_values(device):
+    a = T([[1., 2.], [3., 4.]], device)
+    _check(tinynn.block_diag(a, T(5., device), T([6, 7, 8], device)),
+           [[1., 2., 0., 0., 0., 0.], [3., 4., 0., 0., 0., 0.], [0., 0., 5., 0., 0., 0.],
+            [0., 0., 0., 6., 7., 8.]], "float32")
+    _check(tinynn.block_diag(a, tinynn.zeros(0, 2, device=device), T(5., device)),
+           [[1., 2., 0., 0., 0.], [3., 4., 0., 0., 0.], [0., 0., 0., 0., 5.]], "float32")
+    _check(tinynn.block_diag(), np.zeros((1, 0)), "float32")
+    _check(tinynn.block_diag(a), [[1., 2.], [3., 4.]], "float32")
+    _check(tinynn.block_diag(tinynn.zeros(0, device=device), tinynn.zeros(2, 0, device=device)),
+           np.zeros((3, 0)), "float32")
+    _check(tinynn.block_diag(T([1, 2], device, dtype=tinynn.int32), T([True], device)),
+           [[1, 2, 0], [0, 0, 1]], "int32")
+    r = tinynn.block_diag(a.requires_grad_(), T(5., device))
+    assert type(r.grad_fn).__name__ == "BlockDiagBackward0"
+
+
+def test_block_diag_grad(device):
+    check_grad(lambda a, b, c, d: tinynn.block_diag(a, b, c, d), RNG.uniform(-2, 2, (2, 3)),
+               RNG.uniform(-2, 2, ()), RNG.uniform(-2, 2, (4,)), RNG.uniform(-2, 2, (3, 1)),
+               device=device)
+    # mixed dtypes: each gradient comes back in its input's dtype
+    a = T([[1., 2.]], device, dtype=tinynn.float32).requires_grad_()
+    b = T([3.], device, dtype=tinynn.float64).requires_grad_()
+    out = tinynn.block_diag(a, b)
+    assert out.dtype.name == "float64"
+    (out * T([[1., 2., 3.], [4., 5., 6.]], device, dtype=tinynn.float64)).sum().backward()
+    assert a.grad.dtype.name == "float32" and a.grad.tolist() == [[1., 2.]]
+    assert b.grad.tolist() == [6.]
+
+
+def test_block_diag_errors(device):
+    a = T([[1., 2.], [3., 4.]], device)
+    _raises(RuntimeError, "torch.block_diag: Input tensors must have 2 or fewer dimensions. Input 0 has 3 "
+            "dimensions", lambda: tinynn.block_diag(tinynn.zeros(2, 2, 2, device=device)))
+    _raises(RuntimeError, "torch.block_diag: Input tensors must have 2 or fewer dimensions. Input 1 has 3 "
+            "dimensions", lambda: tinynn.block_diag(a, tinynn.zeros(2, 2, 2, device=device)))
+    _raises(TypeError, "expected Tensor as element 1 in argument 0, but got list",
+            lambda: tinynn.block_diag(a, [1, 2]))
+
+
+def test_cartesian_prod_values(device):
+    r = tinynn.cartesian_prod(T([1, 2, 3], device), T([4, 5], device))
+    assert r.dtype.name == "int64"
+    assert r.tolist() == [[1, 4], [1, 5], [2, 4], [2, 5], [3, 4], [3, 5]]
+    _check(tinynn.cartesian_prod(T([1., 2], device), T([4., 5], device), T([7.], device)),
+           [[1., 4., 7.], [1., 5., 7.], [2., 4., 7.], [2., 5., 7.]], "float32")
+    t1 = T([1., 2], device)
+    assert tinynn.cartesian_prod(t1) is t1
+    _check(tinynn.cartesian_prod(tinynn.zeros(0, device=device), T([4., 5], device)), np.zeros((0, 2)),
+           "float32")
+    r = tinynn.cartesian_prod(T([1., 2], device).requires_grad_(), T([4., 5], device))
+    assert type(r.grad_fn).__name__ == "StackBackward0"
+    check_grad(lambda a, b, c: tinynn.cartesian_prod(a, b, c), RNG.uniform(-2, 2, (3,)),
+               RNG.uniform(-2, 2, (2,)), RNG.uniform(-2, 2, (2,)), device=device)
+
+
+def test_cartesian_prod_errors(device):
+    _raises(RuntimeError, "meshgrid expects all tensors to have the same dtype",
+            lambda: tinynn.cartesian_prod(T([1, 2], device), T([4., 5], device)))
+    _raises(RuntimeError, "Expect a 1D vector, but got shape [1, 2]",
+            lambda: tinynn.cartesian_prod(T([[1, 2]], device), T([4, 5], device)))
+    _raises(RuntimeError, "Expect a 1D vector, but got shape [1, 2]",
+            lambda: tinynn.cartesian_prod(T([[1, 2]], device)))
+    _raises(RuntimeError, "Expect a 1D vector, but got shape []",
+            lambda: tinynn.cartesian_prod(T(1, device), T([4, 5], device)))
+    _raises(RuntimeError, "meshgrid expects a non-empty TensorList", lambda: tinynn.cartesian_prod())
+    _raises(TypeError, "expected Tensor as element 0 in argument 0, but got list",
+            lambda: tinynn.cartesian_prod([1, 2]))

@@ -24,7 +24,8 @@ __all__ = ["view", "reshape", "expand", "broadcast_to", "sum_to_size", "transpos
            "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack",
            "split", "tensor_split", "chunk", "unbind", "narrow", "select", "flip", "fliplr", "flipud",
            "roll", "movedim", "moveaxis", "unfold", "diag_embed", "broadcast_tensors",
-           "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d", "alias", "diff", "rot90"]
+           "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d", "alias", "diff", "rot90",
+           "block_diag", "cartesian_prod"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -1264,3 +1265,76 @@ def rot90(input, k=1, dims=(0, 1)):
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
                            f"dim1 = {dims[1]}")
     return Rot90.apply(input, int(k) % 4, d0, d1)
+
+
+# ----------------------------------------------------------------------------------------
+# block_diag / cartesian_prod
+# ----------------------------------------------------------------------------------------
+class BlockDiag(Function):
+    """The (at most 2-D) inputs on the diagonal of a zero matrix; each input's gradient is its
+    block of the output's gradient."""
+    node_name = "BlockDiagBackward0"
+
+    @staticmethod
+    def forward(ctx, npdt, *tensors):
+        xp = get_array_module(tensors[0]._data)
+        shapes = [t._data.shape for t in tensors]
+        blocks = [(1, 1) if len(sh) == 0 else (1, sh[0]) if len(sh) == 1 else sh for sh in shapes]
+        rows = sum(b[0] for b in blocks)
+        cols = sum(b[1] for b in blocks)
+        out = xp.zeros((rows, cols), dtype=npdt)
+        r = c = 0
+        spans = []
+        for t, (h, w) in zip(tensors, blocks):  # one block copy per input tensor
+            out[r:r + h, c:c + w] = t._data.reshape(h, w)
+            spans.append((r, c, h, w))
+            r += h
+            c += w
+        ctx.spans, ctx.shapes = spans, shapes
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grads = [None]
+        for (r, c, h, w), sh in zip(ctx.spans, ctx.shapes):
+            grads.append(grad_output.narrow(0, r, h).narrow(1, c, w).reshape(sh))
+        return tuple(grads)
+
+
+def block_diag(*tensors):
+    """A block diagonal matrix from 0-, 1- (a row) and 2-D tensors, in PyTorch's promoted dtype."""
+    check_tensor_seq(tensors)
+    for i, t in enumerate(tensors):
+        if t._data.ndim > 2:
+            raise RuntimeError("torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t._data.ndim} dimensions")
+    if not tensors:
+        from .creation import empty  # noqa: PLC0415
+        return empty(1, 0)
+    for t in tensors[1:]:
+        check_same_device(tensors[0]._data, t._data)
+    return BlockDiag.apply(_common_dtype(list(tensors)).np, *tensors)
+
+
+def cartesian_prod(*tensors):
+    """All combinations of the entries of 1-D tensors (itertools.product order), one per row."""
+    check_tensor_seq(tensors)
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t in tensors[1:]:
+        if t._data.dtype != tensors[0]._data.dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+        check_same_device(tensors[0]._data, t._data)
+    n = len(tensors)
+    full = tuple(t._data.shape[0] for t in tensors)
+    cols = []
+    for i, t in enumerate(tensors):  # one broadcast column per input tensor
+        shape = [1] * n
+        shape[i] = full[i]
+        cols.append(reshape(expand(reshape(t, *shape), *full), -1))
+    return stack(cols, 1)
