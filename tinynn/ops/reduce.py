@@ -23,7 +23,7 @@ from ._util import canonical_dim, canonical_dims
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median", "nanmedian",
-           "mode", "logsumexp", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero",
+           "mode", "kthvalue", "logsumexp", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero",
            "return_types"]
 
 _int = builtins.int
@@ -1114,6 +1114,73 @@ def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     if axis is not None:
         dim = axis
     return _median("mode", input, dim, keepdim, None, keepdims)
+
+
+# ----------------------------------------------------------------------------------------------
+# kthvalue
+# ----------------------------------------------------------------------------------------------
+def _check_int_arg(name, arg, pos, v):
+    """PyTorch's TypeError for a non-int (or bool) int argument."""
+    if isinstance(v, _bool) or not hasattr(v, "__index__"):
+        raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be int, not "
+                        f"{type(v).__name__}")
+    try:
+        return _int(v.__index__())
+    except TypeError:  # a non-integer (or multi-element) tensor
+        raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be int, not "
+                        f"{type(v).__name__}") from None
+
+
+def _check_not_kind(a, name, kinds):
+    """NotImplementedError "<name>_cpu" not implemented for '<dtype>' (PyTorch's dispatch error)."""
+    if a.dtype.kind in kinds:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_dtype_name(a)}\'')
+
+
+class Kthvalue(Function):
+    """(values, indices) of the k-th smallest entry along `dim` (NaN counts as the largest); the
+    gradient goes to the index. Among equal entries the first one of a stable sort is returned
+    (PyTorch's quickselect may return another of them)."""
+    node_name = "KthvalueBackward0"
+
+    @staticmethod
+    def forward(ctx, x, k, dim, keepdim):
+        a = x._data
+        xp = get_array_module(a)
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        if dim is None:  # 0-dim input (k == 1)
+            ctx.idx = None
+            return a.copy(), xp.zeros((), dtype=xp.int64)
+        sidx = xp.argsort(a, axis=dim, kind="stable")  # NaNs sort last
+        idx = sidx[(slice(None),) * dim + (slice(k - 1, k),)].astype(xp.int64, copy=False)
+        idx = xp.ascontiguousarray(idx)
+        vals = xp.take_along_axis(a, idx, axis=dim)
+        ctx.idx = idx
+        if not keepdim:
+            vals, idx = vals.squeeze(dim), idx.squeeze(dim)
+        return vals, idx
+
+    backward = staticmethod(MaxDim.backward)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    """(values, indices) of the k-th smallest entry (1-based) along `dim` (default the last)."""
+    _check_input(input, "kthvalue")
+    k = _check_int_arg("kthvalue", "k", 2, k)
+    dim = _check_int_arg("kthvalue", "dim", 3, dim)
+    if not isinstance(keepdim, _bool):
+        raise TypeError(f"kthvalue(): argument 'keepdim' (position 4) must be bool, not "
+                        f"{type(keepdim).__name__}")
+    a = input._data
+    ax = canonical_dim(dim, a.ndim)
+    n = a.shape[ax] if a.ndim else 1
+    if a.ndim and n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {ax} to have non-zero size.")
+    if k < 1 or k > n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {ax}")
+    _check_not_kind(a, "kthvalue", "bc")
+    v, i = Kthvalue.apply(input, k, ax if a.ndim else None, keepdim)
+    return _with_out(return_types.kthvalue((v, i)), out, "kthvalue", (input,))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""kthvalue, cummax/cummin, isin, bincount, histc: values, dtypes and named-tuple results against
+literals derived once with PyTorch 2.13 (CPU), gradients (gradcheck + gradgradcheck) and PyTorch's
+errors. Inputs with ties avoid asking for the index PyTorch's quickselect picks (kthvalue returns
+the first of equal entries in a stable sort; PyTorch's choice among ties is unspecified)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from helpers import assert_close, check_grad
+
+import tinynn
+
+NAN = float("nan")
+X = [[0.5, -1.25, 2.0, 3.5], [1.5, 0.25, -2.0, 0.75], [-0.5, 4.0, 1.0, -3.0]]
+N = [[1.0, NAN, 2.0, -3.0], [4.0, 0.0, 2.5, 2.0]]
+
+
+def t(data, device, **kw):
+    return tinynn.tensor(data, device=device, **kw)
+
+
+def _same(actual, expected):
+    """Values equal, NaN where expected is NaN."""
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    assert a.shape == e.shape
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(e))
+    np.testing.assert_array_equal(a[~np.isnan(a)], e[~np.isnan(e)])
+
+
+def _distinct(*shape, seed=0):
+    """float64 values without ties (so arg-indices are unambiguous and gradcheck is smooth)."""
+    n = int(np.prod(shape))
+    rng = np.random.default_rng(seed)
+    return (rng.permutation(n) * 0.37 - n * 0.15).reshape(shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# kthvalue
+# ----------------------------------------------------------------------------------------------
+KTH = {  # expression -> (values, indices, dtype), from PyTorch 2.13
+    "kthvalue(x, 2)": ([0.5, 0.25, -0.5], [0, 1, 0], "float32"),
+    "kthvalue(x, 1, 0)": ([-0.5, -1.25, -2.0, -3.0], [2, 0, 1, 2], "float32"),
+    "kthvalue(x, 3, 0, True)": ([[1.5, 4.0, 2.0, 3.5]], [[1, 2, 0, 0]], "float32"),
+    "kthvalue(x, 4, -1, keepdim=True)": ([[3.5], [1.5], [4.0]], [[3], [0], [1]], "float32"),
+    "kthvalue(n, 4)": ([NAN, 4.0], [1, 0], "float32"),
+    "kthvalue(n, 3)": ([2.0, 2.5], [2, 2], "float32"),
+    "kthvalue(i, 3)": (5, 0, "int64"),
+    "kthvalue(s, 1)": (2.5, 0, "float32"),
+    "kthvalue(s, 1, 0, True)": (2.5, 0, "float32"),
+    "kthvalue(x.double(), 2, 0)": ([0.5, 0.25, 1.0, 0.75], [0, 1, 2, 1], "float64"),
+    "kthvalue(x.half(), 2)": ([0.5, 0.25, -0.5], [0, 1, 0], "float16"),
+}
+
+
+@pytest.mark.parametrize("expr", list(KTH))
+def test_kthvalue_values(device, expr):
+    env = {"kthvalue": tinynn.kthvalue, "x": t(X, device), "n": t(N, device),
+           "i": t([5, -2, 7, 0], device), "s": t(2.5, device)}
+    r = eval(expr, env)  # noqa: S307
+    vals, idx, dt = KTH[expr]
+    assert type(r) is tinynn.return_types.kthvalue
+    assert r.values is r[0] and r.indices is r[1]
+    assert r.values.dtype == getattr(tinynn, dt) and r.indices.dtype == tinynn.int64
+    _same(r.values.tolist(), vals)
+    assert r.indices.tolist() == idx
+
+
+def test_kthvalue_empty_and_out(device):
+    r = tinynn.kthvalue(t(np.zeros((0, 3)), device), 1, 1)
+    assert r.values.shape == (0,) and r.indices.shape == (0,) and r.indices.dtype == tinynn.int64
+    v, i = t([0.0], device), t([0], device)
+    res = tinynn.kthvalue(t(X, device), 2, out=(v, i))
+    assert res[0] is v and v.tolist() == [0.5, 0.25, -0.5] and i.tolist() == [0, 1, 0]
+
+
+def test_kthvalue_grad(device):
+    x = t([[1.0, 5.0, 2.0, 3.0]], device, requires_grad=True)
+    r = tinynn.kthvalue(x, 2)
+    assert r.values.grad_fn.name() == "KthvalueBackward0"
+    assert not r.indices.requires_grad
+    r.values.sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0, 1.0, 0.0]]
+    check_grad(lambda a: tinynn.kthvalue(a, 2, 1).values, _distinct(3, 4), device=device)
+    check_grad(lambda a: tinynn.kthvalue(a, 3, 0, True).values, _distinct(4, 2, 3, seed=1),
+               device=device)
+    check_grad(lambda a: tinynn.kthvalue(a, 1).values, np.array(1.5), device=device)
+
+
+KTH_ERRORS = [  # (call, exception, PyTorch 2.13's message)
+    (lambda d: tinynn.kthvalue(t(X, d), 0), RuntimeError,
+     "kthvalue(): selected number k out of range for dimension 1"),
+    (lambda d: tinynn.kthvalue(t(X, d), 5), RuntimeError,
+     "kthvalue(): selected number k out of range for dimension 1"),
+    (lambda d: tinynn.kthvalue(t(X, d), -1), RuntimeError,
+     "kthvalue(): selected number k out of range for dimension 1"),
+    (lambda d: tinynn.kthvalue(t(X, d), 4, 0), RuntimeError,
+     "kthvalue(): selected number k out of range for dimension 0"),
+    (lambda d: tinynn.kthvalue(t(5.0, d), 2), RuntimeError,
+     "kthvalue(): selected number k out of range for dimension 0"),
+    (lambda d: tinynn.kthvalue(t(np.zeros((2, 0)), d), 1), IndexError,
+     "kthvalue(): Expected reduction dim 1 to have non-zero size."),
+    (lambda d: tinynn.kthvalue(t(np.zeros((2, 0)), d), 5), IndexError,
+     "kthvalue(): Expected reduction dim 1 to have non-zero size."),
+    (lambda d: tinynn.kthvalue(t(np.zeros((0, 3)), d), 1, 0), IndexError,
+     "kthvalue(): Expected reduction dim 0 to have non-zero size."),
+    (lambda d: tinynn.kthvalue(t([True, False], d), 1), NotImplementedError,
+     "\"kthvalue_cpu\" not implemented for 'Bool'"),
+    (lambda d: tinynn.kthvalue(t([True, False], d), 5), RuntimeError,
+     "kthvalue(): selected number k out of range for dimension 0"),
+    (lambda d: tinynn.kthvalue(t(X, d), 1.5), TypeError,
+     "kthvalue(): argument 'k' (position 2) must be int, not float"),
+    (lambda d: tinynn.kthvalue(t(X, d), True), TypeError,
+     "kthvalue(): argument 'k' (position 2) must be int, not bool"),
+    (lambda d: tinynn.kthvalue(t(X, d), 1, 0.0), TypeError,
+     "kthvalue(): argument 'dim' (position 3) must be int, not float"),
+    (lambda d: tinynn.kthvalue(t(X, d), 1, 2), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+    (lambda d: tinynn.kthvalue(t(5.0, d), 1, 1), IndexError,
+     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    (lambda d: tinynn.kthvalue([1.0, 2.0], 1), TypeError,
+     "kthvalue(): argument 'input' (position 1) must be Tensor, not list"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(KTH_ERRORS)))
+def test_kthvalue_errors(device, case):
+    call, exc, msg = KTH_ERRORS[case]
+    with pytest.raises(exc) as e:
+        call(device)
+    assert str(e.value) == msg
