@@ -131,3 +131,116 @@ def test_kthvalue_errors(device, case):
     with pytest.raises(exc) as e:
         call(device)
     assert str(e.value) == msg
+
+
+# ----------------------------------------------------------------------------------------------
+# cummax, cummin
+# ----------------------------------------------------------------------------------------------
+C = [[3.0, 1.0, 3.0, 4.0, NAN, 2.0, NAN], [1.0, 1.0, 0.0, 5.0, 5.0, -1.0, 7.0]]
+INF = math.inf
+CUM = {  # expression -> (values, indices, dtype), from PyTorch 2.13
+    "cummax(c, 1)": ([[3.0, 3.0, 3.0, 4.0, NAN, NAN, NAN], [1.0, 1.0, 1.0, 5.0, 5.0, 5.0, 7.0]],
+                     [[0, 0, 2, 3, 4, 4, 6], [0, 1, 1, 3, 4, 4, 6]], "float32"),
+    "cummin(c, 1)": ([[3.0, 1.0, 1.0, 1.0, NAN, NAN, NAN], [1.0, 1.0, 0.0, 0.0, 0.0, -1.0, -1.0]],
+                     [[0, 1, 1, 1, 4, 4, 6], [0, 1, 2, 2, 2, 5, 5]], "float32"),
+    "cummax(c, 0)": ([[3.0, 1.0, 3.0, 4.0, NAN, 2.0, NAN], [3.0, 1.0, 3.0, 5.0, NAN, 2.0, NAN]],
+                     [[0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 1, 0, 0, 0]], "float32"),
+    "cummin(c, -2)": ([[3.0, 1.0, 3.0, 4.0, NAN, 2.0, NAN], [1.0, 1.0, 0.0, 4.0, NAN, -1.0, NAN]],
+                      [[0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 0, 0, 1, 0]], "float32"),
+    "cummax(t([3, 1, 5, 5, 2]), 0)": ([3, 3, 5, 5, 5], [0, 0, 2, 3, 3], "int64"),
+    "cummin(t([3, 1, 5, 1, 2], dtype=tinynn.int32), 0)": ([3, 1, 1, 1, 1], [0, 1, 1, 3, 3], "int32"),
+    "cummax(t([True, False, True]), 0)": ([True, True, True], [0, 0, 2], "bool"),
+    "cummin(t([True, False, True]), 0)": ([True, False, False], [0, 1, 1], "bool"),
+    "cummax(t(5.0), 0)": (5.0, 0, "float32"),
+    "cummin(t(5.0), -1)": (5.0, 0, "float32"),
+    "cummax(t([1.0, INF, -INF, 2.0]), 0)": ([1.0, INF, INF, INF], [0, 1, 1, 1], "float32"),
+    "cummin(t([1.0, INF, -INF, 2.0, -INF]), 0)": ([1.0, 1.0, -INF, -INF, -INF], [0, 0, 2, 2, 4],
+                                                   "float32"),
+    "cummax(t([1.0, NAN, 2.0, NAN, 3.0]), 0)": ([1.0, NAN, NAN, NAN, NAN], [0, 1, 1, 3, 3], "float32"),
+    "cummax(t([2, 2, 2], dtype=tinynn.uint8), 0)": ([2, 2, 2], [0, 1, 2], "uint8"),
+    "cummax(t([[0.5, 2.0], [1.5, -1.0], [2.5, 3.0]]).half(), 0)": (
+        [[0.5, 2.0], [1.5, 2.0], [2.5, 3.0]], [[0, 0], [1, 0], [2, 2]], "float16"),
+    "cummax(t([-0.0, 0.0, -0.0]), 0)": ([-0.0, 0.0, -0.0], [0, 1, 2], "float32"),
+}
+
+
+@pytest.mark.parametrize("expr", list(CUM))
+def test_cummax_cummin_values(device, expr):
+    env = {"cummax": tinynn.cummax, "cummin": tinynn.cummin, "tinynn": tinynn, "NAN": NAN,
+           "INF": INF, "c": t(C, device), "t": lambda d, **kw: t(d, device, **kw)}
+    r = eval(expr, env)  # noqa: S307
+    vals, idx, dt = CUM[expr]
+    name = expr.split("(")[0]
+    assert type(r) is getattr(tinynn.return_types, name)
+    assert r.values is r[0] and r.indices is r[1]
+    assert r.values.dtype == getattr(tinynn, dt) and r.indices.dtype == tinynn.int64
+    if dt == "bool":
+        assert r.values.tolist() == vals
+    else:
+        _same(r.values.tolist(), vals)
+    assert r.indices.tolist() == idx
+    if expr == "cummax(t([-0.0, 0.0, -0.0]), 0)":  # the value is the input entry at the index
+        assert [math.copysign(1, v) for v in r.values.tolist()] == [-1, 1, -1]
+
+
+def test_cummax_empty_and_out(device):
+    for d in (0, 1):
+        r = tinynn.cummax(t(np.zeros((2, 0)), device), d)
+        assert r.values.shape == (2, 0) and r.indices.shape == (2, 0)
+        assert r.indices.dtype == tinynn.int64
+    v, i = t([0.0], device), t([0], device)
+    res = tinynn.cummin(t([2.0, 1.0, 3.0], device), 0, out=(v, i))
+    assert res[0] is v and v.tolist() == [2.0, 1.0, 1.0] and i.tolist() == [0, 1, 1]
+
+
+def test_cummax_cummin_grad(device):
+    x = t([[3.0, 1.0, 3.0, 4.0]], device, requires_grad=True)
+    r = tinynn.cummax(x, 1)
+    assert r.values.grad_fn.name() == "CummaxBackward0"
+    assert tinynn.cummin(x, 1).values.grad_fn.name() == "CumminBackward0"
+    assert not r.indices.requires_grad
+    r.values.sum().backward()
+    assert x.grad.tolist() == [[2.0, 0.0, 1.0, 1.0]]  # PyTorch 2.13: ties go to the later entry
+    for fn in (tinynn.cummax, tinynn.cummin):
+        check_grad(lambda a, fn=fn: fn(a, 1).values, _distinct(3, 6), device=device)
+        check_grad(lambda a, fn=fn: fn(a, 0).values, _distinct(5, 2, 3, seed=2), device=device)
+        check_grad(lambda a, fn=fn: fn(a, -1).values, _distinct(9, seed=3), device=device)
+        check_grad(lambda a, fn=fn: fn(a, 0).values, np.array(1.5), device=device)
+
+
+def test_cummax_long_scan(device):
+    """A running max over more than a few powers of two (the GPU path scans in log2 n steps)."""
+    a = _distinct(3, 37, seed=4)
+    for fn, acc in ((tinynn.cummax, np.maximum), (tinynn.cummin, np.minimum)):
+        r = fn(t(a, device), 1)
+        want = acc.accumulate(a, axis=1)
+        assert_close(r.values, want, rtol=0, atol=0)
+        got_idx = np.asarray(r.indices.tolist())
+        np.testing.assert_array_equal(np.take_along_axis(a, got_idx, 1), want)
+
+
+CUM_ERRORS = [  # (call, exception, PyTorch 2.13's message)
+    (lambda d: tinynn.cummax(t(C, d), 2), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+    (lambda d: tinynn.cummax(t(C, d)), TypeError, 'cummax() missing 1 required positional arguments: "dim"'),
+    (lambda d: tinynn.cummax([1.0], 0), TypeError,
+     "cummax(): argument 'input' (position 1) must be Tensor, not list"),
+    (lambda d: tinynn.cummax(t(3.0, d), 1), IndexError,
+     "cummax(): Expected reduction dim -1 or 0 for scalar but got 1"),
+    (lambda d: tinynn.cummin(t(3.0, d), -2), IndexError,
+     "cummin(): Expected reduction dim -1 or 0 for scalar but got -2"),
+    (lambda d: tinynn.cummax(t([1.0, 2.0], d), 1.0), TypeError,
+     "cummax(): argument 'dim' (position 2) must be int, not float"),
+    (lambda d: tinynn.cummax(t([3.0], d), True), TypeError,
+     "cummax(): argument 'dim' (position 2) must be int, not bool"),
+    (lambda d: tinynn.cummax(t([1.0 + 1.0j], d), 0), NotImplementedError,
+     "\"cummax_cpu\" not implemented for 'ComplexFloat'"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CUM_ERRORS)))
+def test_cummax_errors(device, case):
+    call, exc, msg = CUM_ERRORS[case]
+    with pytest.raises(exc) as e:
+        call(device)
+    assert str(e.value) == msg

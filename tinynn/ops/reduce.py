@@ -23,8 +23,8 @@ from ._util import canonical_dim, canonical_dims
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median", "nanmedian",
-           "mode", "kthvalue", "logsumexp", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero",
-           "return_types"]
+           "mode", "kthvalue", "logsumexp", "norm", "cumsum", "cumprod", "cummax", "cummin", "all",
+           "any", "count_nonzero", "return_types"]
 
 _int = builtins.int
 _bool = builtins.bool
@@ -146,7 +146,8 @@ def _np_dtype(dtype):
 def _legacy(name):
     return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
             "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half",
-            "bfloat16": "BFloat16"}.get(name, name.capitalize())
+            "bfloat16": "BFloat16", "complex64": "ComplexFloat",
+            "complex128": "ComplexDouble"}.get(name, name.capitalize())
 
 
 def _dtype_name(arr):
@@ -568,6 +569,96 @@ def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
         raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
     res = Cumprod.apply(input, _axis(dim, input._data.ndim), _np_dtype(dtype))
     return _with_out(res, out, "cumprod", (input,))
+
+
+# ----------------------------------------------------------------------------------------------
+# cummax, cummin
+# ----------------------------------------------------------------------------------------------
+def _running_extreme(a, axis, largest, xp):
+    """maximum/minimum.accumulate along `axis` (NaN propagates). CuPy has no maximum.accumulate:
+    there a log-step (Hillis-Steele) scan, ceil(log2 n) vectorised steps."""
+    fn = xp.maximum if largest else xp.minimum
+    if xp.__name__ == "numpy":
+        return fn.accumulate(a, axis=axis)
+    out = xp.moveaxis(a, axis, -1).copy()
+    n = out.shape[-1]
+    s = 1
+    while s < n:
+        out[..., s:] = fn(out[..., s:], out[..., :-s])  # the right side is read before the write
+        s *= 2
+    return xp.moveaxis(out, -1, axis)
+
+
+def _cummax_index(a, axis, largest, xp):
+    """PyTorch's running arg-extreme: index i moves to j when a[j] >= the running max (<= for
+    min; so the last of equal values wins) or a[j] is NaN (a NaN, once met, stays the value)."""
+    m = _running_extreme(a, axis, largest, xp)
+    hit = a == m
+    if a.dtype.kind in "fc":
+        hit |= xp.isnan(a)
+    n = a.shape[axis]
+    pos = xp.arange(n, dtype=xp.int64).reshape([-1 if i == axis else 1 for i in range(a.ndim)])
+    cand = xp.where(hit, pos, xp.zeros((), dtype=xp.int64))
+    return _running_extreme(cand, axis, True, xp)
+
+
+class Cummax(Function):
+    """(values, indices) of the running max along `dim`; the gradient of each output goes to
+    the input entry its index names (scatter-add, so repeated indices accumulate)."""
+    node_name = "CummaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, largest):
+        a = x._data
+        xp = get_array_module(a)
+        ctx.shape, ctx.dim = a.shape, dim
+        if dim is None:  # 0-dim input
+            ctx.idx = None
+            return a.copy(), xp.zeros((), dtype=xp.int64)
+        idx = _cummax_index(a, dim, largest, xp)
+        ctx.idx = idx
+        return xp.take_along_axis(a, idx, axis=dim), idx
+
+    @staticmethod
+    def backward(ctx, grad_values, grad_indices=None):
+        if ctx.idx is None or grad_values is None:
+            return grad_values, None, None
+        from .index import scatter_add  # noqa: PLC0415
+        xp = get_array_module(ctx.idx)
+        zeros = _const(xp.zeros(ctx.shape, dtype=grad_values._data.dtype))
+        return scatter_add(zeros, ctx.dim, _const(ctx.idx), grad_values), None, None
+
+
+class Cummin(Cummax):
+    node_name = "CumminBackward0"
+
+
+def _cummax_cummin(largest, input, dim, out):
+    name = "cummax" if largest else "cummin"
+    _check_input(input, name)
+    if dim is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    dim = _check_int_arg(name, "dim", 2, dim)
+    a = input._data
+    if a.ndim == 0:
+        if dim not in (-1, 0):
+            raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
+        ax = None
+    else:
+        ax = canonical_dim(dim, a.ndim)
+    _check_not_kind(a, name, "c")
+    v, i = (Cummax if largest else Cummin).apply(input, ax, largest)
+    return _with_out(getattr(return_types, name)((v, i)), out, name, (input,))
+
+
+def cummax(input, dim=None, *, out=None):
+    """(values, indices) of the running maximum along `dim`; NaN propagates."""
+    return _cummax_cummin(True, input, dim, out)
+
+
+def cummin(input, dim=None, *, out=None):
+    """(values, indices) of the running minimum along `dim`; NaN propagates."""
+    return _cummax_cummin(False, input, dim, out)
 
 
 # ----------------------------------------------------------------------------------------------
