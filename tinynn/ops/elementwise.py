@@ -21,6 +21,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..backend import erf as _erf_kernel
 from ..backend import get_array_module
+from ..backend import special as _special_kernel
 from ..tensor import Tensor
 from ._util import broadcast_error, check_same_device, check_tensor, float_dtype_of, operands
 
@@ -34,6 +35,9 @@ __all__ = [
     # trigonometric and hyperbolic
     "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "arcsin", "arccos", "arctan", "arctan2",
     "sinh", "cosh", "tanh", "sigmoid", "relu", "erf",
+    # special functions
+    "hypot", "logaddexp", "logaddexp2", "xlogy", "logit", "erfinv", "sinc", "copysign", "signbit",
+    "heaviside", "ldexp", "nextafter",
     # clamping, interpolation, rounding
     "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "lerp", "addcmul", "addcdiv",
     "floor", "ceil", "round", "trunc", "fix", "frac", "nan_to_num",
@@ -1457,6 +1461,337 @@ class NanToNum(Function):
         return _where(isfinite(x), grad_output, 0.0), None, None, None
 
 
+# ============================================================================= special functions
+def _float_binary_dtype(a, b, fn):
+    """PyTorch's result dtype for a float-only binary kernel (hypot, logaddexp, nextafter): integer
+    or bool results are refused with its CPU kernel's NotImplementedError."""
+    dt = result_type(a, b).np
+    if dt.kind != "f":
+        raise NotImplementedError(f"\"{fn}_cpu\" not implemented for '{_type_title(dt)}'")
+    return dt
+
+
+def _float_result_dtype(*vals):
+    """The promoted dtype of `vals`, integers and bool computing in the default float dtype."""
+    dt = result_type(*vals).np
+    return dt if dt.kind in "fc" else get_default_dtype().np
+
+
+def _cast(v, dt):
+    """A tensor's array in dtype `dt` (no copy when already there); a Python number unchanged."""
+    if isinstance(v, Tensor):
+        a = v._data
+        return a if a.dtype == dt else a.astype(dt)
+    return v
+
+
+class Hypot(Function):
+    """sqrt(a^2 + b^2) without overflow; d/da = a / out, d/db = b / out."""
+    node_name = "HypotBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dt = _float_binary_dtype(a, b, "hypot")
+        out = Tensor._make(_float_kernel(a, b, dt, lambda xp, x, y: xp.hypot(x, y)))
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b, out = ctx.saved_tensors
+        r = grad_output / out
+        return (r * a if ctx.needs_input_grad[0] else None,
+                r * b if ctx.needs_input_grad[1] else None)
+
+
+def _float_kernel(a, b, dt, kernel):
+    """kernel(xp, xa, xb) on both tensors cast to `dt`, NumPy's warnings silenced, PyTorch's errors
+    for two devices or shapes that do not broadcast."""
+    xa, xb = _cast(a, dt), _cast(b, dt)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        check_same_device(xa, xb)
+    xp = _xp_of(a, b)
+    try:
+        with _errstate(xp):
+            r = kernel(xp, xa, xb)
+    except ValueError:
+        raise broadcast_error(_shape(a), _shape(b)) from None
+    return r if r.dtype == dt else r.astype(dt)
+
+
+class Logaddexp(Function):
+    """log(exp(a) + exp(b)) without overflow; d/da = 1 / (1 + exp(b - a))."""
+    node_name = "LogaddexpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dt = _float_binary_dtype(a, b, "logaddexp")
+        ctx.save_for_backward(a, b)
+        return _float_kernel(a, b, dt, lambda xp, x, y: xp.logaddexp(x, y))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        return (grad_output / (exp(b - a) + 1) if ctx.needs_input_grad[0] else None,
+                grad_output / (exp(a - b) + 1) if ctx.needs_input_grad[1] else None)
+
+
+class Logaddexp2(Function):
+    """log2(2^a + 2^b) without overflow; d/da = 1 / (1 + 2^(b - a))."""
+    node_name = "Logaddexp2Backward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dt = _float_binary_dtype(a, b, "logaddexp2")
+        ctx.save_for_backward(a, b)
+        return _float_kernel(a, b, dt, lambda xp, x, y: xp.logaddexp2(x, y))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        return (grad_output / (exp2(b - a) + 1) if ctx.needs_input_grad[0] else None,
+                grad_output / (exp2(a - b) + 1) if ctx.needs_input_grad[1] else None)
+
+
+def _xlogy_kernel(xp, x, y):
+    # PyTorch's rule: 0 * log(y) is 0 for every y but NaN
+    if not hasattr(x, "dtype"):
+        x = xp.full((), x, dtype=y.dtype)
+    if not hasattr(y, "dtype"):
+        y = xp.full((), y, dtype=x.dtype)
+    return xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), dtype=x.dtype), x * xp.log(y))
+
+
+class Xlogy(Function):
+    """x * log(y), 0 where x == 0 (unless y is NaN); d/dx = log(y) (0 where x == 0 and y <= 0),
+    d/dy = x / y. Either operand may be a Python number (PyTorch's XlogyBackward1 / 2)."""
+    node_name = "XlogyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dt = _float_result_dtype(a, b)
+        ctx.save_for_backward(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
+        ctx.sa = None if isinstance(a, Tensor) else a
+        ctx.sb = None if isinstance(b, Tensor) else b
+        return _float_kernel(a, b, dt, _xlogy_kernel)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        ga = gb = None
+        if a is not None and ctx.needs_input_grad[0]:
+            if b is not None:
+                ga = _where((a == 0) & (b <= 0), 0.0, xlogy(grad_output, b))
+            else:
+                ga = xlogy(grad_output, ctx.sb)
+                if ctx.sb <= 0:
+                    ga = _where(a == 0, 0.0, ga)
+        if b is not None and ctx.needs_input_grad[1]:
+            gb = grad_output * (a if a is not None else ctx.sa) / b
+        return ga, gb
+
+
+class XlogyScalarSelf(Xlogy):
+    node_name = "XlogyBackward1"
+
+
+class XlogyScalarOther(Xlogy):
+    node_name = "XlogyBackward2"
+
+
+class Logit(Function):
+    """log(z / (1 - z)) with z = x, or x clamped to [eps, 1 - eps] when eps >= 0 is given.
+    d/dx = 1 / (x (1 - x)): 0 where eps clamped x, NaN outside [0, 1] without eps."""
+    node_name = "LogitBackward0"
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+
+        def kernel(xp, a):
+            if eps is not None:
+                lo, hi = a.dtype.type(eps), a.dtype.type(1 - eps)
+                # PyTorch's order of tests (a NaN stays NaN, lo > hi picks lo below lo)
+                a = xp.where(a < lo, lo, xp.where(a > hi, hi, a))
+            return xp.log(a / (1 - a))
+        return _unary_float(x, kernel)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        eps = ctx.eps
+        g = grad_output / (x * (1 - x))
+        if eps is None:
+            return _where((x < 0) | (x > 1), float("nan"), g), None
+        return _where((x < eps) | (x > 1 - eps), 0.0, g), None
+
+
+_SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2
+
+
+class Erfinv(Function):
+    """The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside); d/dx = sqrt(pi)/2 exp(y^2)."""
+    node_name = "ErfinvBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        a = _float_data(x)
+        xp = get_array_module(a)
+        if a.dtype.kind == "c":
+            raise NotImplementedError(f"\"erfinv_cpu\" not implemented for '{_type_title(a.dtype)}'")
+        with _errstate(xp):
+            # float16 computes in float32, as PyTorch's CPU kernel, then rounds
+            y = _special_kernel("erfinv", a.astype(np.float32) if a.dtype == np.float16 else a)
+            y = xp.where(a == 0, a, y.astype(a.dtype, copy=False))  # erfinv(-0.0) = -0.0
+        y = Tensor._make(y)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * (exp(y * y) * _SQRT_PI_OVER_2)
+
+
+class Sinc(Function):
+    """sin(pi x) / (pi x), 1 at 0; d/dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at 0."""
+    node_name = "SincBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+
+        def kernel(xp, a):
+            w = a.astype(np.float32) if a.dtype == np.float16 else a  # float16 computes in float32
+            p = w * math.pi
+            r = xp.where(w == 0, xp.ones((), dtype=w.dtype), xp.sin(p) / p)
+            return r.astype(a.dtype, copy=False)
+        return _unary_float(x, kernel)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        p = x * math.pi
+        d = (p * cos(p) - sin(p)) / (p * x)
+        return _where(x == 0, 0.0, d) * grad_output
+
+
+class Copysign(Function):
+    """|a| with the sign (bit) of b; d/da = out / a (0 where a == 0), d/db = 0."""
+    node_name = "CopysignBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dt = result_type(a, b).np
+        if dt.kind == "c":
+            raise NotImplementedError(f"\"copysign_cpu\" not implemented for '{_type_title(dt)}'")
+        if dt.kind != "f":
+            dt = get_default_dtype().np
+        if not isinstance(b, Tensor):
+            b = float(b)
+        out = Tensor._make(_float_kernel(a, b, dt, lambda xp, x, y: xp.copysign(x, y)))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = grad_output * _where(a == 0, 0.0, out / a)
+        if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
+            gb = _zeros_like(grad_output)
+        return ga, gb
+
+
+class CopysignScalar(Copysign):
+    node_name = "CopysignBackward1"
+
+
+class Heaviside(Function):
+    """The step function: 0 for x < 0 (and NaN), values at x == 0, 1 for x > 0. PyTorch has no
+    derivative for it: backward raises."""
+    node_name = "NotImplemented"
+
+    @staticmethod
+    def forward(ctx, x, values):
+        a, v = x._data, values._data
+        if a.dtype != v.dtype:
+            raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+        if a.dtype.kind == "c":
+            raise RuntimeError("heaviside is not yet implemented for complex tensors.")
+        check_same_device(a, v)
+        xp = get_array_module(a)
+        try:
+            with _errstate(xp):
+                return xp.where(a == 0, v, a > 0).astype(a.dtype, copy=False)
+        except ValueError:
+            raise broadcast_error(a.shape, v.shape) from None
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        raise RuntimeError("derivative for aten::heaviside is not implemented")
+
+
+class Nextafter(Function):
+    """The next representable float after a toward b; PyTorch passes the gradient to a where
+    a != b (0 where they are equal) and gives b a zero gradient."""
+    node_name = "NextafterBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dt = _float_binary_dtype(a, b, "nextafter")
+        ctx.save_for_backward(a, b)
+        return _float_kernel(a, b, dt, lambda xp, x, y: xp.nextafter(x, y))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        return (_where(a == b, 0.0, grad_output) if ctx.needs_input_grad[0] else None,
+                _zeros_like(grad_output) if ctx.needs_input_grad[1] else None)
+
+
+class Ldexp(Function):
+    """a * 2^b. An integer exponent scales exactly (C's ldexp, the exponent taken as a 32-bit int
+    as PyTorch does); a float exponent multiplies by 2^b computed in b's dtype, as PyTorch.
+    d/da = 2^b, d/db = a 2^b ln 2."""
+    node_name = "LdexpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xa, xb = a._data, b._data
+        dt = result_type(a, b).np
+        if dt.kind == "c":
+            raise NotImplementedError(f"\"ldexp_cpu\" not implemented for '{_type_title(dt)}'")
+        if dt.kind != "f":
+            dt = get_default_dtype().np
+        if xb.dtype.kind == "b" and xa.dtype.kind == "f":
+            raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
+        check_same_device(xa, xb)
+        ctx.save_for_backward(a if ctx_needs(ctx, 1) else None, b)
+        xp = get_array_module(xa)
+        xa = xa if xa.dtype == dt else xa.astype(dt)
+        try:
+            with _errstate(xp):
+                if xb.dtype.kind in "iu":
+                    return xp.ldexp(xa, xb.astype(np.int32))
+                p = xp.exp2(xb if xb.dtype.kind == "f" else xb.astype(dt))
+                return xa * (p if p.dtype == dt else p.astype(dt))
+        except ValueError:
+            raise broadcast_error(a.shape, b.shape) from None
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = ldexp(grad_output, b)
+        if ctx.needs_input_grad[1]:
+            gb = ldexp(grad_output * a, b) * _LN2
+        return ga, gb
+
+
 # ============================================================================= wrappers
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other."""
@@ -1763,6 +2098,126 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     _need_tensor(input, "nan_to_num")
     return _out(NanToNum.apply(input, nan, posinf, neginf), out)
+
+
+# ============================================================================= special functions
+def _need_two_tensors(input, other, fn, arg="other"):
+    _need_tensor(input, fn)
+    _need_tensor(other, fn, arg, 2)
+
+
+def _invalid_args(fn, input, other, forms):
+    return TypeError(f"{fn}() received an invalid combination of arguments - got "
+                     f"({type(input).__name__}, {type(other).__name__}), but expected one of:\n"
+                     + "".join(f" * ({f}, *, Tensor out = None)\n" for f in forms))
+
+
+_NUMBER = (bool, int, float, np.generic)
+
+
+def hypot(input, other, *, out=None):
+    """sqrt(input^2 + other^2), elementwise, without intermediate overflow."""
+    _need_two_tensors(input, other, "hypot")
+    return _out(Hypot.apply(input, other), out)
+
+
+def logaddexp(input, other, *, out=None):
+    """log(exp(input) + exp(other)), elementwise, without overflow."""
+    _need_two_tensors(input, other, "logaddexp")
+    return _out(Logaddexp.apply(input, other), out)
+
+
+def logaddexp2(input, other, *, out=None):
+    """log2(2^input + 2^other), elementwise, without overflow."""
+    _need_two_tensors(input, other, "logaddexp2")
+    return _out(Logaddexp2.apply(input, other), out)
+
+
+def xlogy(input, other, *, out=None):
+    """input * log(other), 0 where input == 0 (unless other is NaN); either may be a number."""
+    ti, to = isinstance(input, Tensor), isinstance(other, Tensor)
+    if ti and to:
+        res = Xlogy.apply(input, other)
+    elif ti and isinstance(other, _NUMBER):
+        res = XlogyScalarOther.apply(input, _to_scalar(other))
+    elif to and isinstance(input, _NUMBER):
+        res = XlogyScalarSelf.apply(_to_scalar(input), other)
+    else:
+        raise _invalid_args("xlogy", input, other, ("Tensor input, Tensor other",
+                                                    "Number self, Tensor other",
+                                                    "Tensor input, Number other"))
+    return _out(res, out)
+
+
+def logit(input, eps=None, *, out=None):
+    """log(p / (1 - p)); with eps, p is input clamped to [eps, 1 - eps] (a negative eps: no clamp)."""
+    _need_tensor(input, "logit")
+    if eps is not None:
+        eps = float(eps)
+        if eps < 0:
+            eps = None
+    return _out(Logit.apply(input, eps), out)
+
+
+def erfinv(input, *, out=None):
+    """The inverse error function: erfinv(erf(x)) = x; +-inf at +-1, NaN outside [-1, 1]."""
+    _need_tensor(input, "erfinv")
+    return _out(Erfinv.apply(input), out)
+
+
+def sinc(input, *, out=None):
+    """The normalised sinc: sin(pi x) / (pi x), 1 at 0."""
+    _need_tensor(input, "sinc")
+    return _out(Sinc.apply(input), out)
+
+
+def copysign(input, other, *, out=None):
+    """|input| with the sign of other (a tensor or a number), as floats."""
+    if not isinstance(input, Tensor) or not isinstance(other, (Tensor, bool, int, float, complex,
+                                                                 np.generic)):
+        raise _invalid_args("copysign", input, other, ("Tensor input, Tensor other",
+                                                       "Tensor input, Number other"))
+    if isinstance(other, Tensor):
+        return _out(Copysign.apply(input, other), out)
+    other = _to_scalar(other)
+    if isinstance(other, complex):
+        raise NotImplementedError(f"\"copysign_cpu\" not implemented for "
+                                  f"'{_type_title(result_type(input, other).np)}'")
+    return _out(CopysignScalar.apply(input, other), out)
+
+
+def signbit(input, *, out=None):
+    """True where the sign bit is set (-0.0 and negative NaNs included); a bool tensor."""
+    _need_tensor(input, "signbit")
+    a = input._data
+    xp = get_array_module(a)
+    if a.dtype.kind == "f":
+        r = xp.signbit(a)
+    elif a.dtype.kind == "i":
+        r = a < 0
+    elif a.dtype.kind in "ub":
+        r = xp.zeros(a.shape, dtype=bool)
+    else:
+        raise RuntimeError("signbit is not implemented for complex tensors.")
+    return _out(Tensor._make(r), out)
+
+
+def heaviside(input, values, *, out=None):
+    """The step function of input, taking `values` where input == 0 (same dtype required)."""
+    _need_two_tensors(input, values, "heaviside", "values")
+    return _out(Heaviside.apply(input, values), out)
+
+
+def ldexp(input, other, *, out=None):
+    """input * 2^other."""
+    _need_two_tensors(input, other, "ldexp")
+    return _out(Ldexp.apply(input, other), out)
+
+
+def nextafter(input, other, *, out=None):
+    """The next floating-point value after input toward other."""
+    _need_two_tensors(input, other, "nextafter")
+    return _out(Nextafter.apply(input, other), out)
 
 
 # ============================================================================= comparisons
