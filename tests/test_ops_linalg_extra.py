@@ -16,12 +16,12 @@ def T(data, device, **kw):
     return tinynn.tensor(data, device=device, **kw)
 
 
-def _check(out, values, dtype, shape=None):
+def _check(out, values, dtype, shape=None, rtol=1e-5):
     want = np.asarray(values, dtype=np.float64)
     assert tuple(out.shape) == (want.shape if shape is None else shape)
     assert out.dtype.name == dtype
     np.testing.assert_allclose(out.detach().cpu().numpy().astype(np.float64), want.reshape(out.shape),
-                               rtol=1e-5, atol=1e-6)
+                               rtol=rtol, atol=1e-6)
 
 
 def _raises(exc, msg, fn):
@@ -218,3 +218,167 @@ def test_cartesian_prod_errors(device):
     _raises(RuntimeError, "meshgrid expects a non-empty TensorList", lambda: tinynn.cartesian_prod())
     _raises(TypeError, "expected Tensor as element 0 in argument 0, but got list",
             lambda: tinynn.cartesian_prod([1, 2]))
+
+
+# ----------------------------------------------------------------------------------------------
+# dist, cdist
+# ----------------------------------------------------------------------------------------------
+INF = float("inf")
+DIST = {2: 5.220153331756592, 1: 9.5, 0: 5.0, 3: 4.532735824584961, 0.5: 41.46270751953125, INF: 4.0,
+        -INF: 0.0, -1: 0.0}
+
+
+@pytest.mark.parametrize("p", list(DIST))
+def test_dist_values(p, device):
+    a = T([[1., -2., 3.], [0.5, 0., -1.]], device)
+    # PyTorch's float32 p=3 norm is 1.1e-5 off the exact 4.532683850629707 (its float64 value);
+    # tinynn's is the exact one rounded, hence the tolerance
+    _check(tinynn.dist(a, T([0., 1., -1.], device), p), DIST[p], "float32", rtol=2e-5)
+
+
+def test_dist_dtypes_grad_and_errors(device):
+    _check(tinynn.dist(T([1., 2], device), T([3, 4], device)), 2.8284270763397217, "float32")
+    _check(tinynn.dist(T([1., 2], device, dtype=tinynn.float64), T([3., 4], device)), 2.8284271247461903,
+           "float64")
+    _check(tinynn.dist(T([1., 2], device), T([3., 4], device), p=T(3., device)), 2.5198421478271484,
+           "float32")
+    x = T([1., 2.], device).requires_grad_()
+    y = T([1., 2.], device).requires_grad_()
+    for p in (2, 1, 3, 0.5, INF):  # zero distance: PyTorch's gradient is 0
+        x.grad = y.grad = None
+        r = tinynn.dist(x, y, p)
+        assert type(r.grad_fn).__name__ == "DistBackward0"
+        r.backward()
+        assert x.grad.tolist() == [0., 0.] and y.grad.tolist() == [0., 0.]
+    for p in (2, 1, 3, 0.5, INF, 0):
+        check_grad(lambda a, b, p=p: tinynn.dist(a, b, p), RNG.uniform(-2, 2, (2, 3)), RNG.uniform(-2, 2, (3,)),
+                   device=device)
+    _raises(RuntimeError, "norm(): input dtype should be either floating point or complex. Got Long instead.",
+            lambda: tinynn.dist(T([1, 2], device), T([3, 4], device)))
+    _raises(RuntimeError, "The size of tensor a (3) must match the size of tensor b (2) at non-singleton "
+            "dimension 1", lambda: tinynn.dist(tinynn.ones(2, 3, device=device), tinynn.ones(2, device=device)))
+    _raises(TypeError, "dist(): argument 'other' (position 2) must be Tensor, not list",
+            lambda: tinynn.dist(tinynn.ones(2, device=device), [1, 2]))
+    _raises(RuntimeError, "linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+            "operation does not have an identity",
+            lambda: tinynn.dist(tinynn.zeros(0, device=device), tinynn.zeros(0, device=device), INF))
+    _check(tinynn.dist(tinynn.zeros(0, device=device), tinynn.zeros(0, device=device)), 0., "float32")
+
+
+CA = [[1., -2., 3.], [0.5, 0., -1.]]
+CB = [[0., 1., -1.], [1., -2., 3.], [2., 2., 2.]]
+CDIST = {
+    2: [[5.099019527435303, 0.0, 4.242640495300293], [1.1180340051651, 4.5, 3.9051249027252197]],
+    1: [[8.0, 0.0, 6.0], [1.5, 6.5, 6.5]],
+    0: [[3., 0., 3.], [2., 3., 3.]],
+    3: [[4.514357566833496, 0.0, 4.041240215301514], [1.0400419235229492, 4.16257381439209, 3.3729982376098633]],
+    0.5: [[22.392305374145508, 0.0, 16.0], [2.9142136573791504, 16.985280990600586, 19.105722427368164]],
+    INF: [[4., 0., 4.], [1., 4., 3.]],
+}
+
+
+@pytest.mark.parametrize("p", list(CDIST))
+@pytest.mark.parametrize("mode", ["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                                  "donot_use_mm_for_euclid_dist"])
+def test_cdist_values(p, mode, device):
+    a = T(CA, device).requires_grad_()
+    r = tinynn.cdist(a, T(CB, device), p, compute_mode=mode)
+    _check(r, CDIST[p], "float32")
+    # PyTorch's graph: the matmul form ends in a view, the direct form is one CdistBackward0 node
+    want = "ViewBackward0" if (p == 2 and mode == "use_mm_for_euclid_dist") else "CdistBackward0"
+    assert type(r.grad_fn).__name__ == want
+
+
+# d/dx of sum(g * cdist(x, y, p)) for x = [[1, 2], [3, 4]], y = [[1, 2], [0, 0]], g = [[1, 2], [3, 4]]
+# (x[0] == y[0]: zero distance, whose gradient PyTorch takes as 0); same for both compute modes
+CDIST_GRAD = {
+    2: ([[0.8944271802902222, 1.7888543605804443], [4.521320343017578, 5.321320533752441]],
+        [[-2.1213202476501465, -2.1213204860687256], [-3.2944271564483643, -4.98885440826416]]),
+    1: ([[2.0, 2.0], [7.0, 7.0]], [[-3.0, -3.0], [-6.0, -6.0]]),
+    3: ([[0.4622408449649811, 1.8489633798599243], [3.6692867279052734, 5.053268909454346]],
+        [[-1.8898814916610718, -1.8898814916610718], [-2.2416462898254395, -5.012350559234619]]),
+    0.5: ([[4.828427314758301, 3.4142136573791504], [14.618802070617676, 13.464101791381836]],
+          [[-6.0, -6.0], [-13.447229385375977, -10.878314971923828]]),
+    INF: ([[0.0, 2.0], [3.0, 7.0]], [[-3.0, -3.0], [0.0, -6.0]]),  # ties each take the full gradient
+    0: ([[0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]),
+}
+
+
+@pytest.mark.parametrize("p", list(CDIST_GRAD))
+@pytest.mark.parametrize("mode", ["use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist"])
+def test_cdist_grad_at_zero_distance(p, mode, device):
+    x = T([[1., 2.], [3., 4.]], device).requires_grad_()
+    y = T([[1., 2.], [0., 0.]], device).requires_grad_()
+    tinynn.cdist(x, y, p, compute_mode=mode).backward(T([[1., 2.], [3., 4.]], device))
+    assert_close(x.grad, CDIST_GRAD[p][0])
+    assert_close(y.grad, CDIST_GRAD[p][1])
+
+
+@pytest.mark.parametrize("p", [2, 1, 3, 0.5, INF, 0])
+def test_cdist_gradcheck(p, device):
+    for mode in ("use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist"):
+        check_grad(lambda a, b, mode=mode: tinynn.cdist(a, b, p, compute_mode=mode),
+                   RNG.uniform(-2, 2, (3, 2)), RNG.uniform(-2, 2, (4, 2)), device=device)
+        check_grad(lambda a, b, mode=mode: tinynn.cdist(a, b, p, compute_mode=mode),
+                   RNG.uniform(-2, 2, (2, 1, 3, 2)), RNG.uniform(-2, 2, (3, 2, 2)), device=device)
+
+
+def test_cdist_batched_and_mm_threshold(device):
+    a = T([[[1., 2.], [0., -1.]], [[3., 0.5], [2., 2.]]], device)
+    b = T([[0., 0.], [1., 1.], [-1., 2.]], device)
+    want = {2: [[[2.2360680103302, 1.0, 2.0], [1.0, 2.2360680103302, 3.1622776985168457]],
+                [[3.041381359100342, 2.0615527629852295, 4.27200174331665],
+                 [2.8284270763397217, 1.4142135381698608, 3.0]]],
+            1: [[[3.0, 1.0, 2.0], [1.0, 3.0, 4.0]], [[3.5, 2.5, 5.5], [4.0, 2.0, 3.0]]],
+            INF: [[[2.0, 1.0, 2.0], [1.0, 2.0, 3.0]], [[3.0, 2.0, 4.0], [2.0, 1.0, 3.0]]]}
+    for p, w in want.items():
+        _check(tinynn.cdist(a, b, p), w, "float32")
+        assert tuple(tinynn.cdist(a.unsqueeze(1), b.expand(3, 3, 2), p).shape) == (2, 3, 2, 3)
+    assert tuple(tinynn.cdist(tinynn.ones(4, 1, 2, 3, device=device), tinynn.ones(5, 3, 3, device=device)).shape) \
+        == (4, 5, 2, 3)
+    _check(tinynn.cdist(tinynn.ones(0, 3, device=device), tinynn.ones(2, 3, device=device)), np.zeros((0, 2)),
+           "float32")
+    _check(tinynn.cdist(tinynn.ones(2, 0, device=device), tinynn.ones(3, 0, device=device)), np.zeros((2, 3)),
+           "float32")
+    # more than 25 rows: the matmul form (PyTorch's default), a coincident row has distance 0 and
+    # gradient 0 from it
+    x1 = np.sin(np.arange(26 * 3).reshape(26, 3) * 0.7) * 2
+    x2 = np.cos(np.arange(4 * 3).reshape(4, 3) * 1.3)
+    r = tinynn.cdist(T(x1, device, dtype=tinynn.float32), T(x2, device, dtype=tinynn.float32))
+    assert tuple(r.shape) == (26, 4)
+    assert_close(r.sum(), 263.53509521484375, rtol=1e-5)
+    assert_close(r[0, 0], 3.1683902740478516)
+    assert_close(r[25, 3], 1.312334418296814)
+    x1[5] = np.asarray(x2[1], dtype=np.float32)
+    xa = T(x1, device, dtype=tinynn.float32).requires_grad_()
+    r = tinynn.cdist(xa, T(x2, device, dtype=tinynn.float32))
+    assert type(r.grad_fn).__name__ == "ViewBackward0"
+    assert r[5, 1].item() == 0.0
+    r.backward(tinynn.ones_like(r))
+    assert_close(xa.grad[5], [-1.780355453491211, 0.4754398465156555, 2.034714698791504], rtol=1e-4, atol=1e-5)
+
+
+def test_cdist_errors(device):
+    a, b = T(CA, device), T(CB, device)
+    _raises(ValueError, "foo is not a valid value for compute_mode", lambda: tinynn.cdist(a, b, compute_mode="foo"))
+    _raises(RuntimeError, "cdist only supports non-negative p values", lambda: tinynn.cdist(a, b, -1))
+    _raises(RuntimeError, "cdist only supports at least 2D tensors, X1 got: 1D", lambda: tinynn.cdist(a[0], b))
+    _raises(RuntimeError, "cdist only supports at least 2D tensors, X2 got: 1D", lambda: tinynn.cdist(a, b[0]))
+    _raises(RuntimeError, "X1 and X2 must have the same number of columns. X1: 3 X2: 2",
+            lambda: tinynn.cdist(a, b[:, :2]))
+    _raises(RuntimeError, "cdist only supports floating-point dtypes, X1 got: Long",
+            lambda: tinynn.cdist(T([[1, 2]], device), T([[1, 2]], device)))
+    _raises(RuntimeError, "expected scalar type Float but found Double",
+            lambda: tinynn.cdist(tinynn.ones(2, 3, device=device),
+                                 tinynn.ones(2, 3, dtype=tinynn.float64, device=device)))
+    _raises(RuntimeError, "The size of tensor a (2) must match the size of tensor b (3) at non-singleton "
+            "dimension 1", lambda: tinynn.cdist(tinynn.ones(4, 2, 2, 3, device=device),
+                                                tinynn.ones(3, 3, 3, device=device)))
+    _raises(TypeError, "cdist(): argument 'x2' (position 2) must be Tensor, not list",
+            lambda: tinynn.cdist(tinynn.ones(2, 3, device=device), [1]))
+
+
+@pytest.mark.cpu_only(reason="PyTorch has no CPU half cdist kernel; on CUDA it computes")
+def test_cdist_half_cpu(device):
+    _raises(NotImplementedError, "\"cdist\" not implemented for 'Half'",
+            lambda: tinynn.cdist(tinynn.ones(2, 3, dtype=tinynn.float16), tinynn.ones(2, 3, dtype=tinynn.float16)))

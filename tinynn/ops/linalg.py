@@ -8,7 +8,10 @@ composed from mean, matmul and transpose, as PyTorch composes them.
 from __future__ import annotations
 
 import builtins
+import math
 import warnings
+
+import numpy as np  # shape metadata only (broadcast_shapes); array math goes through `xp`
 
 from .._dtype import from_numpy_dtype
 from ..autograd.function import Function
@@ -19,7 +22,7 @@ from ._util import broadcast_error, canonical_dim, check_same_device, check_tens
 
 __all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "outer", "ger", "inner", "addmm", "addmv",
            "addr", "baddbmm", "addbmm", "einsum", "tensordot", "trace", "diag", "diagonal",
-           "diag_embed", "tril", "triu", "cov", "corrcoef"]
+           "diag_embed", "tril", "triu", "cov", "corrcoef", "dist", "cdist"]
 
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
@@ -1052,3 +1055,199 @@ def corrcoef(input):
     c = c / sd.unsqueeze(0)
     from .elementwise import clamp  # noqa: PLC0415
     return clamp(c, -1, 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# distances
+# ----------------------------------------------------------------------------------------------
+class Dist(Function):
+    """||input - other||_p over all entries (broadcast). The norm and its gradient are
+    VectorNorm's (0 at zero distance, as PyTorch's); the difference is rebuilt from the saved
+    inputs in backward so double backward sees it."""
+    node_name = "DistBackward0"
+
+    @staticmethod
+    def forward(ctx, input, other, p):
+        from .reduce import VectorNorm  # noqa: PLC0415 - reduce builds on more than linalg
+        d = input - other  # grad mode is off inside forward: a plain difference
+        if d._data.dtype.kind not in "fc":
+            raise RuntimeError("norm(): input dtype should be either floating point or complex. Got "
+                               f"{_name(d)} instead.")
+        inner = _NormCtx()
+        y = VectorNorm.forward(inner, d, p, (), False, None)
+        ctx.inner = inner
+        ctx.save_for_backward(input, other, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        from .reduce import VectorNorm  # noqa: PLC0415
+        input, other, y = ctx.saved_tensors
+        inner = ctx.inner
+        inner.to_save = (input - other, y)
+        gd = VectorNorm.backward(inner, grad_output)[0]
+        return gd, -gd, None
+
+
+class _NormCtx:
+    """A bare ctx for running VectorNorm's forward/backward inside another Function."""
+    to_save = None
+
+    def save_for_backward(self, *tensors):
+        self.to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        return tuple(self.to_save or ())
+
+
+def _p_value(p):
+    if isinstance(p, Tensor):
+        p = p.item()
+    return float(p)
+
+
+def dist(input, other, p=2):
+    """The p-norm of `input - other` (broadcast), a 0-dim tensor."""
+    _check_tensor("dist", "input", 1, input)
+    _check_tensor("dist", "other", 2, other)
+    return Dist.apply(input, other, _p_value(p))
+
+
+def _safe(t, mask):
+    """t where mask, else 1 (t is 0 there): a denominator without zeros, same gradient."""
+    return t + Tensor._make((~mask).astype(t._data.dtype))
+
+
+class Cdist(Function):
+    """p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M), batch dims
+    broadcast, computed on the differences. Backward is PyTorch's _cdist_backward (0 at zero
+    distance; inf-norm ties each take the full gradient) written with tinynn ops."""
+    node_name = "CdistBackward0"
+
+    @staticmethod
+    def forward(ctx, x1, x2, p, out_shape):
+        a, b = x1._data, x2._data
+        xp = get_array_module(a)
+        ctx.p = p
+        if a.shape[-1] == 0 or 0 in out_shape:
+            y = xp.zeros(out_shape, dtype=a.dtype)
+        else:
+            d = a[..., :, None, :] - b[..., None, :, :]
+            ad = xp.abs(d)
+            if p == 2:
+                y = xp.sqrt(xp.sum(d * d, axis=-1))
+            elif p == 1:
+                y = xp.sum(ad, axis=-1)
+            elif p == 0:
+                y = xp.sum(d != 0, axis=-1).astype(a.dtype)
+            elif p == math.inf:
+                y = xp.amax(ad, axis=-1)
+            else:
+                y = xp.sum(ad ** p, axis=-1) ** (1.0 / p)
+        y = Tensor._make(y.astype(a.dtype, copy=False))
+        ctx.save_for_backward(x1, x2, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x1, x2, y = ctx.saved_tensors
+        p = ctx.p
+        d = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+        yk, gk = y.unsqueeze(-1), grad_output.unsqueeze(-1)
+        if p == 0 or d._data.size == 0:
+            gd = d * 0
+        elif p == 1:
+            gd = gk * Tensor._make(get_array_module(d._data).sign(d._data))
+        elif p == math.inf:
+            xp = get_array_module(d._data)
+            ad = xp.abs(d._data)
+            gd = gk * Tensor._make(xp.sign(d._data) * (ad == yk._data))
+        else:
+            from .reduce import _masked  # noqa: PLC0415
+            nz = yk._data != 0
+            if p == 2:
+                gd = _masked(d * (gk / _safe(yk, nz)), nz)
+            else:
+                ad = d.abs()
+                gd = _masked(d * _safe(ad, d._data != 0) ** (p - 2) * (gk / _safe(yk, nz) ** (p - 1)), nz)
+        return gd.sum(-2), -gd.sum(-3), None, None
+
+
+class EuclideanDist(Function):
+    """PyTorch's matmul form of the 2-distance: sqrt(clamp_min(|a|^2 + |b|^2 - 2 a.b, 0)).
+    Its backward is PyTorch's _euclidean_dist_backward (0 where the distance is 0)."""
+    node_name = "EuclideanDistBackward0"
+
+    @staticmethod
+    def forward(ctx, x1, x2):
+        a, b = x1._data, x2._data
+        xp = get_array_module(a)
+        n1 = xp.sum(a * a, axis=-1)[..., :, None]
+        n2 = xp.sum(b * b, axis=-1)[..., None, :]
+        r = xp.matmul(a * -2, xp.swapaxes(b, -1, -2)) + n1 + n2
+        y = Tensor._make(xp.sqrt(xp.maximum(r, 0)).astype(a.dtype, copy=False))
+        ctx.save_for_backward(x1, x2, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        from .reduce import _masked  # noqa: PLC0415
+        x1, x2, y = ctx.saved_tensors
+        nz = y._data != 0
+        ratio = _masked(grad_output / _safe(y, nz), nz)
+        g1 = x1 * ratio.sum(-1, keepdim=True) - matmul(ratio, x2)
+        g2 = x2 * ratio.sum(-2).unsqueeze(-1) - matmul(ratio.transpose(-1, -2), x1)
+        return g1, g2
+
+
+_CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1,
+                "donot_use_mm_for_euclid_dist": 2}
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """p-norm distances between each row of x1 (..., P, M) and each row of x2 (..., R, M), batch
+    dims broadcast; p = 2 goes through the matmul form when PyTorch would (compute_mode)."""
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    mode = _CDIST_MODES[compute_mode]
+    _check_tensor("cdist", "x1", 1, x1)
+    _check_tensor("cdist", "x2", 2, x2)
+    p = _p_value(p)
+    a, b = x1._data, x2._data
+    if a.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {a.ndim}D")
+    if b.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X2 got: {b.ndim}D")
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} X2: "
+                           f"{b.shape[-1]}")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {_name(x1)}")
+    if b.dtype.kind != "f":
+        raise RuntimeError(f"cdist only supports floating-point dtypes, X2 got: {_name(x2)}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    check_same_device(a, b)
+    try:
+        batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    except ValueError:
+        raise broadcast_error(a.shape[:-2], b.shape[:-2]) from None
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_name(x1)} but found {_name(x2)}")
+    if a.dtype.itemsize == 2 and x1.device.type == "cpu":
+        raise NotImplementedError("\"cdist\" not implemented for 'Half'")
+    r1, r2, c = a.shape[-2], b.shape[-2], a.shape[-1]
+    out_shape = batch + (r1, r2)
+    nb = 1
+    for s in batch:
+        nb *= s
+    if p == 2 and a.size and b.size and c and (mode == 1 or (mode == 0 and (r1 > 25 or r2 > 25))):
+        from .shape import reshape  # noqa: PLC0415
+        if nb == 1:
+            res = EuclideanDist.apply(x1, x2)
+        else:
+            res = EuclideanDist.apply(x1.expand(*batch, r1, c).reshape(nb, r1, c),
+                                      x2.expand(*batch, r2, c).reshape(nb, r2, c))
+        return reshape(res, out_shape)
+    return Cdist.apply(x1, x2, p, out_shape)
