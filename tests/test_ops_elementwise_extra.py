@@ -416,3 +416,23 @@ def test_bad_input_errors(device):
         with pytest.raises(exc) as info:
             getattr(tinynn, fn)(*args)
         assert str(info.value) == msg, (fn, args)
+
+
+def test_inplace_functions(device):
+    """torch.sinc_ / xlogy_ / logit_ / ldexp_ (PyTorch 2.13 values, float32)."""
+    cases = (("sinc_", (), [0.9003162980079651, 0.6366197466850281]),
+             ("xlogy_", (2.0,), [0.1732867956161499, 0.3465735912322998]),
+             ("logit_", (0.3,), [-0.8472977876663208, 0.0]),
+             ("ldexp_", (tinynn.tensor([1, 2], device=device),), [0.5, 2.0]))
+    for fn, args, expected in cases:
+        x = tinynn.tensor([0.25, 0.5], device=device)
+        assert getattr(tinynn, fn)(x, *args) is x
+        np.testing.assert_allclose(x.cpu().numpy(), expected, rtol=1e-7)
+    with pytest.raises(RuntimeError, match="^result type Float can't be cast to the desired output type Long$"):
+        tinynn.sinc_(tinynn.tensor([1, 2], device=device))
+    x = tinynn.tensor([0.25, 0.5], requires_grad=True, device=device)
+    y = x * 1
+    tinynn.logit_(y, 0.1)
+    assert type(y.grad_fn).__name__ == "LogitBackward0"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [5.333333492279053, 4.0], rtol=1e-7)

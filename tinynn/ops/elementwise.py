@@ -51,7 +51,7 @@ __all__ = [
     "sqrt_", "rsqrt_", "reciprocal_", "square_", "sin_", "cos_", "tan_", "asin_", "acos_", "atan_",
     "arcsin_", "arccos_", "arctan_", "sinh_", "cosh_", "tanh_", "sigmoid_", "erf_", "floor_",
     "ceil_", "round_", "trunc_", "fix_", "frac_", "clamp_", "clip_", "clamp_min_", "clamp_max_",
-    "nan_to_num_",
+    "nan_to_num_", "sinc_", "xlogy_", "logit_", "ldexp_",
 ]
 
 _LN2 = math.log(2.0)
@@ -2485,3 +2485,7 @@ clamp_ = clip_ = _inplace_fn(clamp, "clamp_")
 clamp_min_ = _inplace_fn(clamp_min, "clamp_min_")
 clamp_max_ = _inplace_fn(clamp_max, "clamp_max_")
 nan_to_num_ = _inplace_fn(nan_to_num, "nan_to_num_")
+sinc_ = _inplace_fn(sinc, "sinc_")
+xlogy_ = _inplace_fn(xlogy, "xlogy_")
+logit_ = _inplace_fn(logit, "logit_")
+ldexp_ = _inplace_fn(ldexp, "ldexp_")
