@@ -244,3 +244,113 @@ def test_cummax_errors(device, case):
     with pytest.raises(exc) as e:
         call(device)
     assert str(e.value) == msg
+
+
+# ----------------------------------------------------------------------------------------------
+# isin
+# ----------------------------------------------------------------------------------------------
+ISIN = {  # expression -> result (bool), from PyTorch 2.13
+    "isin(x, t([2, 3]))": [[False, True], [True, False]],
+    "isin(x, t([2, 3]), invert=True)": [[True, False], [False, True]],
+    "isin(x, 3)": [[False, False], [True, False]],
+    "isin(3, x)": True,
+    "isin(x, 3.0)": [[False, False], [True, False]],
+    "isin(x, t([2.0, 3.5]))": [[False, True], [False, False]],
+    "isin(t([1.0, NAN]), t([NAN, 1.0]))": [True, False],
+    "isin(t([1.0, NAN]), t([NAN, 1.0]), invert=True)": [False, True],
+    "isin(x, t([[2], [3]]), assume_unique=True)": [[False, True], [True, False]],
+    "isin(t(2), t([2, 3]))": True,
+    "isin(x, t([], dtype=tinynn.int64))": [[False, False], [False, False]],
+    "isin(t([1, 2], dtype=tinynn.uint8), t([2.5, 1.0]))": [True, False],
+    "isin(t([0.1]), t([0.1], dtype=tinynn.float64))": [False],  # compared in float64
+    "isin(t([0.1]), 0.1)": [True],                               # a number is weak
+    "isin(0.1, t([0.1]))": True,
+    "isin(t([300]), t([44], dtype=tinynn.uint8))": [False],
+    "isin(t([255], dtype=tinynn.uint8), t([-1], dtype=tinynn.int8))": [False],
+    "isin(t([1, 2], dtype=tinynn.uint8), t([1], dtype=tinynn.int8))": [True, False],
+    "isin(t([1.0, 2.0]), t([1.0], dtype=tinynn.float16))": [True, False],
+    "isin(t([1, 2], dtype=tinynn.int8), t([1.5], dtype=tinynn.float16))": [False, False],
+    "isin(t([1, 2]), t([[1, 5], [2, 7]]))": [True, True],
+    "isin(t([1, 2]), t([[1, 5], [2, 7]]), assume_unique=True, invert=True)": [False, False],
+    "isin(t([1, 2]), t(2))": [False, True],
+    "isin(t([-0.0]), t([0.0]))": [True],
+    "isin(t([1.5]), np.float64(1.5))": [True],
+    "isin(np.int64(2), t([1, 2]))": True,
+}
+
+
+@pytest.mark.parametrize("expr", list(ISIN))
+def test_isin_values(device, expr):
+    env = {"isin": tinynn.isin, "tinynn": tinynn, "np": np, "NAN": NAN, "x": t([[1, 2], [3, 4]], device),
+           "t": lambda d, **kw: t(d, device, **kw)}
+    r = eval(expr, env)  # noqa: S307
+    assert isinstance(r, tinynn.Tensor) and r.dtype == tinynn.bool
+    assert r.tolist() == ISIN[expr]
+
+
+def test_isin_empty_and_out(device):
+    r = tinynn.isin(t(np.zeros((0, 3)), device), t([1.0], device))
+    assert r.shape == (0, 3) and r.dtype == tinynn.bool
+    o = t([False], device)
+    assert tinynn.isin(t([1, 2, 3], device), t([3], device), out=o) is o
+    assert o.tolist() == [False, False, True]
+    r = tinynn.isin(t([1.0, 2.0], device, requires_grad=True), t([1.0], device))
+    assert not r.requires_grad and r.grad_fn is None
+
+
+_ISIN_SIGS = (
+    "but expected one of:\n"
+    " * (Tensor elements, Tensor test_elements, *, bool assume_unique = False, bool invert = False, "
+    "Tensor out = None)\n"
+    " * (Number element, Tensor test_elements, *, bool assume_unique = False, bool invert = False, "
+    "Tensor out = None)\n"
+    " * (Tensor elements, Number test_element, *, bool assume_unique = False, bool invert = False, "
+    "Tensor out = None)\n")
+ISIN_ERRORS = [  # (call, exception, PyTorch 2.13's message)
+    (lambda d: tinynn.isin(t([1], d), [1]), TypeError,
+     "isin() received an invalid combination of arguments - got (Tensor, list), " + _ISIN_SIGS),
+    (lambda d: tinynn.isin([1, 2], t([1], d)), TypeError,
+     "isin() received an invalid combination of arguments - got (list, Tensor), " + _ISIN_SIGS),
+    (lambda d: tinynn.isin(3, 4), TypeError,
+     "isin() received an invalid combination of arguments - got (int, int), " + _ISIN_SIGS),
+    (lambda d: tinynn.isin(t([1], d), None), TypeError,
+     "isin() received an invalid combination of arguments - got (Tensor, NoneType), " + _ISIN_SIGS),
+    (lambda d: tinynn.isin(t([1], d), t([1], d), invert=1), TypeError,
+     "isin() received an invalid combination of arguments - got (Tensor, Tensor, invert=int), "
+     + _ISIN_SIGS),
+    (lambda d: tinynn.isin(t([True, False], d), t([1], d)), RuntimeError,
+     "Unsupported input type encountered for isin(): Bool"),
+    (lambda d: tinynn.isin(t([1], d), t([True], d)), RuntimeError,
+     "Unsupported input type encountered for isin(): Bool"),
+    (lambda d: tinynn.isin(t([1], d), True), RuntimeError,
+     "Unsupported input type encountered for isin(): Bool"),
+    (lambda d: tinynn.isin(True, t([1], d)), RuntimeError,
+     "Unsupported input type encountered for isin(): Bool"),
+    (lambda d: tinynn.isin(t([1.0], d), t([1.0 + 0j], d)), RuntimeError,
+     "Unsupported input type encountered for isin(): ComplexFloat"),
+    (lambda d: tinynn.isin(t([True], d), t([1j], d)), RuntimeError,
+     "Unsupported input type encountered for isin(): Bool"),
+    (lambda d: tinynn.isin(t([1j], d), t([True], d)), RuntimeError,
+     "Unsupported input type encountered for isin(): ComplexFloat"),
+    (lambda d: tinynn.isin(t([1.0], d, dtype=tinynn.float64), 1j), RuntimeError,
+     "Unsupported input type encountered for isin(): ComplexDouble"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(ISIN_ERRORS)))
+def test_isin_errors(device, case):
+    call, exc, msg = ISIN_ERRORS[case]
+    with pytest.raises(exc) as e:
+        call(device)
+    assert str(e.value) == msg
+
+
+def test_isin_number_wraps(device):
+    """A number compares after the cast to the promoted dtype, which wraps integers (PyTorch 2.13)."""
+    u8 = t([255, 0], device, dtype=tinynn.uint8)
+    assert tinynn.isin(u8, -1).tolist() == [True, False]
+    assert tinynn.isin(u8, 256).tolist() == [False, True]
+    assert tinynn.isin(-1, u8).tolist() is True
+    assert tinynn.isin(t([127], device, dtype=tinynn.int8), 2 ** 40).tolist() == [False]
+    assert tinynn.isin(u8, 255, invert=True).tolist() == [False, True]
+    assert tinynn.isin(5, u8, invert=True).tolist() is True

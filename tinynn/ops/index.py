@@ -20,14 +20,14 @@ from ..backend import bincount_add, get_array_module
 from ..backend import scatter_add as _scatter_add_kernel
 from ..tensor import Tensor
 from ._util import broadcast_error, canonical_dim, check_same_device, check_tensor, operands
-from .reduce import return_types
+from .reduce import _dtype_name, _with_out, return_types
 from .shape import as_view, parse_shape
 
 __all__ = ["getitem", "setitem", "where", "convert_key", "gather", "scatter", "scatter_add",
            "index_select", "index_add", "index_fill", "index_copy", "index_put", "index_put_",
            "masked_fill", "masked_select", "masked_scatter", "take", "take_along_dim", "nonzero",
            "argwhere", "sort", "argsort", "msort", "topk", "unique", "unique_consecutive",
-           "searchsorted", "bucketize", "accumulate_flat", "index_add_along"]
+           "searchsorted", "bucketize", "isin", "accumulate_flat", "index_add_along"]
 
 
 # named tuples (torch.return_types.sort / topk), shared with the reductions
@@ -1488,6 +1488,80 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     if boundaries._data.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+# ----------------------------------------------------------------------------------------
+# isin, bincount, histc
+# ----------------------------------------------------------------------------------------
+_ISIN_SIGNATURES = (
+    " * (Tensor elements, Tensor test_elements, *, bool assume_unique = False, bool invert = False, "
+    "Tensor out = None)\n"
+    " * (Number element, Tensor test_elements, *, bool assume_unique = False, bool invert = False, "
+    "Tensor out = None)\n"
+    " * (Tensor elements, Number test_element, *, bool assume_unique = False, bool invert = False, "
+    "Tensor out = None)\n")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (bool, int, float, complex, np.bool_, np.number))
+
+
+def _isin_dtype_name(v) -> str:
+    """PyTorch's name for the dtype of a tensor, or of the tensor a Python number wraps into."""
+    if isinstance(v, Tensor):
+        return _dtype_name(v._data)
+    if isinstance(v, (bool, np.bool_)):
+        return "Bool"
+    return "ComplexDouble" if isinstance(v, (complex, np.complexfloating)) else "Double"
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None):
+    """True where an entry of `elements` is in `test_elements` (False where `invert`); a bool
+    tensor shaped like `elements`. Either argument may be a number. The two compare in their
+    promoted dtype (a number is weak); NaN is in nothing."""
+    te, tt = isinstance(elements, Tensor), isinstance(test_elements, Tensor)
+    if not (te and (tt or _is_number(test_elements)) or tt and _is_number(elements)) \
+            or not isinstance(assume_unique, (bool, np.bool_)) or not isinstance(invert, (bool, np.bool_)):
+        got = [type(elements).__name__, type(test_elements).__name__]
+        got += [f"{k}={type(v).__name__}" for k, v in (("assume_unique", assume_unique),
+                                                        ("invert", invert))
+                if not isinstance(v, (bool, np.bool_))]
+        raise TypeError(f"isin() received an invalid combination of arguments - got ({', '.join(got)}), "
+                        f"but expected one of:\n{_ISIN_SIGNATURES}")
+    for v in (elements, test_elements):
+        name = _isin_dtype_name(v)
+        if name == "Bool" or name.startswith("Complex"):
+            raise RuntimeError(f"Unsupported input type encountered for isin(): {name}")
+    e = elements.item() if isinstance(elements, np.generic) else elements
+    s = test_elements.item() if isinstance(test_elements, np.generic) else test_elements
+    rt = np.dtype(result_type(e, s).np)
+    xp = get_array_module((elements if te else test_elements)._data)
+    invert = bool(invert)
+    if te and tt:
+        check_same_device(elements._data, test_elements._data)
+        ea, sa = (v._data if v._data.dtype == rt else v._data.astype(rt) for v in (elements, test_elements))
+        res = xp.isin(ea, sa.reshape(-1), assume_unique=bool(assume_unique), invert=invert)
+        res = xp.asarray(res).reshape(ea.shape)
+    elif te:  # a number: one comparison (no upload of a one-element array)
+        ea = elements._data if elements._data.dtype == rt else elements._data.astype(rt)
+        sv = _scalar_as(s, rt)
+        res = ea != sv if invert else ea == sv
+    else:
+        sa = test_elements._data if test_elements._data.dtype == rt else test_elements._data.astype(rt)
+        res = xp.asarray(xp.any(sa == _scalar_as(e, rt)))
+        if invert:
+            res = ~res
+    return _with_out(Tensor._make(res), out, "isin")
+
+
+def _scalar_as(v, rt):
+    """A Python number as a scalar of dtype `rt`; integers wrap around as PyTorch's cast does."""
+    if rt.kind in "iu" and isinstance(v, int):
+        bits = rt.itemsize * 8
+        v &= (1 << bits) - 1
+        if rt.kind == "i" and v >= 1 << (bits - 1):
+            v -= 1 << bits
+    return rt.type(v)
 
 
 # ----------------------------------------------------------------------------------------
