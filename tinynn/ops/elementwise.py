@@ -1629,6 +1629,70 @@ class Logit(Function):
 
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2
 
+# Giles, "Approximating the erfinv function" (GPU Computing Gems, 2011), single precision:
+# erfinv(x) ~ x p(w), w = -log(1 - x^2), one polynomial for w < 5 (in w - 2.5), one beyond (in
+# sqrt(w) - 3); coefficients highest degree first
+_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+               -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+def _horner(coefs, w):
+    p = coefs[0]
+    for c in coefs[1:]:
+        p = p * w + c
+    return p
+
+
+def _erfc_positive(xp, y):
+    """erfc(y) for y >= 0 to a few ulps, relative: 1 - erf(y) below 1.5 (erfc >= 0.03 there), the
+    continued fraction exp(-y^2) / (sqrt(pi) (y + (1/2) / (y + 1 / (y + (3/2) / ...)))) above,
+    evaluated bottom-up over 100 terms (vectorised over the elements)."""
+    big = xp.maximum(y, 1.5)
+    f = big.copy()
+    for k in range(100, 0, -1):
+        f = big + (k / 2.0) / f
+    tail = xp.exp(-big * big) / (math.sqrt(math.pi) * f)
+    return xp.where(y < 1.5, 1.0 - _erf_kernel(xp.minimum(y, 1.5)), tail)
+
+
+def _erfinv_fallback(a):
+    """erfinv in float64 without SciPy: Giles' single-precision approximation, refined by Halley
+    steps on erf(y) = |x| for |x| <= 1/2 and by Newton steps on log erfc(y) = log(1 - |x|) beyond
+    (1 - |x| is exact there, and the log makes the steps converge from Giles' rough guess near
+    +-1, where w = -log(1 - x^2) is past the range it was fitted for)."""
+    xp = get_array_module(a)
+    x = a.astype(np.float64)
+    ax = xp.abs(x)
+    inside = ax < 1.0
+    t = xp.where(inside, ax, 0.0)
+    w = -xp.log((1.0 - t) * (1.0 + t))
+    y = t * xp.where(w < 5.0, _horner(_GILES_CENTRAL, w - 2.5),
+                     _horner(_GILES_TAIL, xp.sqrt(xp.maximum(w, 5.0)) - 3.0))
+    tail = t > 0.5
+    q = xp.where(tail, 1.0 - t, 0.5)
+    log_q = xp.log(q)
+    for _ in range(3):  # erf(y) = t: Halley (f'' = -2 y f')
+        r = (_erf_kernel(y) - t) / (_TWO_OVER_SQRT_PI * xp.exp(-y * y))
+        y = xp.where(tail, y, y - r / (1.0 + y * r))
+    yt = xp.where(tail, y, 1.0)
+    for _ in range(6):  # log erfc(y) = log q: Newton, d/dy log erfc(y) = -2/sqrt(pi) exp(-y^2) / erfc(y)
+        c = _erfc_positive(xp, yt)
+        yt = yt + (xp.log(c) - log_q) * c / (_TWO_OVER_SQRT_PI * xp.exp(-yt * yt))
+    y = xp.where(tail, yt, y)
+    y = xp.where(inside, xp.copysign(y, x), xp.where(ax == 1.0, xp.copysign(math.inf, x), math.nan))
+    y = xp.where(x == 0, x, xp.where(xp.isnan(x), x, y))
+    return y.astype(a.dtype, copy=False)
+
+
+def _erfinv_array(a):
+    """erfinv of a float array: SciPy's / cupyx's kernel, or `_erfinv_fallback` without them."""
+    try:
+        return _special_kernel("erfinv", a)
+    except RuntimeError:
+        return _erfinv_fallback(a)
+
 
 class Erfinv(Function):
     """The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside); d/dx = sqrt(pi)/2 exp(y^2)."""
@@ -1642,7 +1706,7 @@ class Erfinv(Function):
             raise NotImplementedError(f"\"erfinv_cpu\" not implemented for '{_type_title(a.dtype)}'")
         with _errstate(xp):
             # float16 computes in float32, as PyTorch's CPU kernel, then rounds
-            y = _special_kernel("erfinv", a.astype(np.float32) if a.dtype == np.float16 else a)
+            y = _erfinv_array(a.astype(np.float32) if a.dtype == np.float16 else a)
             y = xp.where(a == 0, a, y.astype(a.dtype, copy=False))  # erfinv(-0.0) = -0.0
         y = Tensor._make(y)
         ctx.save_for_backward(y)
