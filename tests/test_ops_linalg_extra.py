@@ -382,3 +382,95 @@ def test_cdist_errors(device):
 def test_cdist_half_cpu(device):
     _raises(NotImplementedError, "\"cdist\" not implemented for 'Half'",
             lambda: tinynn.cdist(tinynn.ones(2, 3, dtype=tinynn.float16), tinynn.ones(2, 3, dtype=tinynn.float16)))
+
+
+# ----------------------------------------------------------------------------------------------
+# renorm
+# ----------------------------------------------------------------------------------------------
+RX = [[1., 2., 3.], [4., 5., 6.], [0.1, 0.2, -0.3]]
+RENORM = {
+    (2, 0, 5): [[1.0, 2.0, 3.0], [2.27921152, 2.84901428, 3.41881728], [0.1, 0.2, -0.30000001]],
+    (1, 1, 5): [[0.98039216, 1.38888896, 1.61290312], [3.92156863, 3.47222233, 3.22580624],
+                [0.09803922, 0.1388889, -0.16129032]],
+    (INF, 0, 2): [[0.66666669, 1.33333337, 2.0], [1.33333337, 1.66666675, 2.0], [0.1, 0.2, -0.30000001]],
+    (0.5, 0, 5): [[0.29084125, 0.5816825, 0.87252378], [0.44746053, 0.5593257, 0.6711908], [0.1, 0.2, -0.30000001]],
+    (2, -1, 5): [[1.0, 1.85567403, 2.23383546], [4.0, 4.63918495, 4.46767092], [0.1, 0.18556741, -0.22338355]],
+}
+
+
+@pytest.mark.parametrize("args", list(RENORM))
+def test_renorm_values(args, device):
+    x = T(RX, device).requires_grad_()
+    r = tinynn.renorm(x, *args)
+    _check(r, RENORM[args], "float32")
+    assert type(r.grad_fn).__name__ == "RenormBackward0"
+
+
+def test_renorm_more_values(device):
+    _check(tinynn.renorm(T(RX, device), 2, 0, T(1., device)),
+           [[0.26726124, 0.53452247, 0.80178368], [0.45584232, 0.56980288, 0.6837635], [0.1, 0.2, -0.30000001]],
+           "float32")
+    _check(tinynn.renorm(tinynn.ones(2, 3, dtype=tinynn.float64, device=device), 2, 0, 1),
+           np.full((2, 3), 0.57735024), "float64")
+    _check(tinynn.renorm(tinynn.ones(2, 3, dtype=tinynn.float16, device=device), 2, 0, 1),
+           np.full((2, 3), 0.57714844), "float16")
+    _check(tinynn.renorm(tinynn.ones(2, 3, 4, device=device), 3, 1, 1.5), np.full((2, 3, 4), 0.75), "float32")
+    _check(tinynn.renorm(tinynn.zeros(2, 3, device=device), 2, 0, 0), np.zeros((2, 3)), "float32")
+    _check(tinynn.renorm(tinynn.zeros(2, 0, device=device), 2, 0, 1), np.zeros((2, 0)), "float32")
+    _check(tinynn.renorm(tinynn.zeros(0, 2, device=device), INF, 0, 1), np.zeros((0, 2)), "float32")
+    out = tinynn.empty(0, device=device)
+    tinynn.renorm(T(RX, device), 2, 0, 5, out=out)
+    _check(out, RENORM[(2, 0, 5)], "float32")
+
+
+def test_renorm_grad(device):
+    y = T([[1., 2., 3.], [0., 0., 0.], [0.1, 0.2, -0.3]], device).requires_grad_()
+    g = T([[1., 2., 3.], [4., 5., 6.], [7., 8., 9.]], device)
+    tinynn.renorm(y, 2, 0, 1).backward(g)
+    assert_close(y.grad, [[7.14285653e-09, 1.42857131e-08, 2.14285709e-08], [4., 5., 6.], [7., 8., 9.]])
+    y.grad = None
+    tinynn.renorm(y, INF, 0, 1).backward(g)
+    assert_close(y.grad, [[0.33333331, 0.66666663, -0.55555546], [4., 5., 6.], [7., 8., 9.]])
+    # rows / columns above and below maxnorm, away from the kink at norm == maxnorm
+    x = np.array([[1.5, -2.0, 0.7], [0.1, 0.2, -0.3], [-3.0, 1.2, 2.5], [0.4, -0.1, 0.3]])
+    for p, dim, maxnorm in ((2, 0, 1.0), (1, 1, 2.0), (3, 0, 1.0), (INF, 1, 2.2), (0.5, 0, 4.0)):
+        check_grad(lambda a, p=p, dim=dim, maxnorm=maxnorm: tinynn.renorm(a, p, dim, maxnorm), x,
+                   device=device)
+    check_grad(lambda a: tinynn.renorm(a, 2, 1, 1.0), RNG.uniform(-2, 2, (2, 3, 4)), device=device)
+
+
+def test_renorm_errors(device):
+    x = T(RX, device)
+    _raises(RuntimeError, "renorm: non-positive-norm not supported", lambda: tinynn.renorm(x, 0, 0, 2))
+    _raises(RuntimeError, "renorm: non-positive-norm not supported", lambda: tinynn.renorm(x, -1, 0, 5))
+    _raises(RuntimeError, "renorm: non-positive-norm not supported",
+            lambda: tinynn.renorm(T([1.], device), -1, 5, -1))
+    _raises(RuntimeError, "renorm: expected maxnorm to be >= 0 but got -5", lambda: tinynn.renorm(x, 2, 0, -5))
+    _raises(RuntimeError, "renorm: expected maxnorm to be >= 0 but got -1.5", lambda: tinynn.renorm(x, 2, 0, -1.5))
+    _raises(RuntimeError, "renorm: expected maxnorm to be >= 0 but got -1e-07",
+            lambda: tinynn.renorm(x, 2, 0, -1e-7))
+    _raises(RuntimeError, "renorm: expected maxnorm to be >= 0 but got -1",
+            lambda: tinynn.renorm(T([1.], device), 2, 0, -1))
+    _raises(RuntimeError, "renorm: input needs at least 2 dimensions, got 1 dimensions",
+            lambda: tinynn.renorm(T([3., -4.], device), 2, 0, 1))
+    _raises(RuntimeError, "renorm: input needs at least 2 dimensions, got 0 dimensions",
+            lambda: tinynn.renorm(T(3., device), 2, 0, 1))
+    _raises(IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got 2)",
+            lambda: tinynn.renorm(x, 2, 2, 5))
+    _raises(IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got 5)",
+            lambda: tinynn.renorm(T([[1]], device), 2, 5, 1))
+    _raises(RuntimeError, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got Long",
+            lambda: tinynn.renorm(T([[1, 2]], device), 2, 0, 1))
+    _raises(RuntimeError, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got Bool",
+            lambda: tinynn.renorm(T([[True]], device), 2, 0, 1))
+    _raises(RuntimeError, "linalg.vector_norm cannot compute the inf norm on the dimension 1because this "
+            "dimension is empty and the operation does not have an identity",
+            lambda: tinynn.renorm(tinynn.zeros(2, 0, device=device), INF, 0, 1))
+    _raises(RuntimeError, "linalg.vector_norm cannot compute the inf norm on the dimension 2because this "
+            "dimension is empty and the operation does not have an identity",
+            lambda: tinynn.renorm(tinynn.zeros(2, 3, 0, device=device), INF, 0, 1))
+    _raises(RuntimeError, "renorm(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad.",
+            lambda: tinynn.renorm(x.requires_grad_(), 2, 0, 5, out=tinynn.empty(0, device=device)))
+    _raises(TypeError, "renorm(): argument 'input' (position 1) must be Tensor, not list",
+            lambda: tinynn.renorm([1], 3, 1, 1.5))

@@ -22,7 +22,8 @@ from ._util import broadcast_error, canonical_dim, check_same_device, check_tens
 
 __all__ = ["matmul", "mm", "mv", "dot", "vdot", "bmm", "outer", "ger", "inner", "addmm", "addmv",
            "addr", "baddbmm", "addbmm", "einsum", "tensordot", "trace", "diag", "diagonal",
-           "diag_embed", "tril", "triu", "cov", "corrcoef", "dist", "cdist"]
+           "diag_embed", "tril", "triu", "cov", "corrcoef", "dist", "cdist",
+           "renorm"]
 
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
@@ -1251,3 +1252,77 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                                       x2.expand(*batch, r2, c).reshape(nb, r2, c))
         return reshape(res, out_shape)
     return Cdist.apply(x1, x2, p, out_shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# renorm
+# ----------------------------------------------------------------------------------------------
+class Renorm(Function):
+    """Each slice along `dim` whose p-norm exceeds maxnorm is scaled to maxnorm / (norm + 1e-7).
+
+    Backward is PyTorch's renorm_backward: where scaled, factor * (g - nb / (norm + 1e-7)) with nb
+    the norm's gradient for sum(x * g) over the slice; the norm is recomputed with tinynn ops in
+    backward so double backward sees it."""
+    node_name = "RenormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p, dims, maxnorm):
+        from .reduce import VectorNorm  # noqa: PLC0415
+        a = x._data
+        xp = get_array_module(a)
+        inner = _NormCtx()
+        norm = VectorNorm.forward(inner, x, p, dims, True, None)._data
+        over = norm > maxnorm
+        factor = xp.where(over, maxnorm / (norm + 1e-7), 1).astype(a.dtype, copy=False)
+        ctx.inner, ctx.over, ctx.maxnorm, ctx.p, ctx.dims = inner, over, maxnorm, p, dims
+        ctx.save_for_backward(x)
+        return a * factor
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        from .index import where  # noqa: PLC0415
+        from .reduce import VectorNorm, norm as _norm  # noqa: PLC0415
+        (x,) = ctx.saved_tensors
+        dims = ctx.dims
+        nrm = _norm(x, ctx.p, dims, keepdim=True)
+        inner = ctx.inner
+        inner.to_save = (x, nrm)
+        gs = (x * grad_output).sum(dims, keepdim=True)
+        nb = VectorNorm.backward(inner, gs)[0]
+        invnorm = 1 / (nrm + 1e-7)
+        scaled = invnorm * ctx.maxnorm * (grad_output - invnorm * nb)
+        return where(Tensor._make(ctx.over), scaled, grad_output), None, None, None
+
+
+def renorm(input, p, dim, maxnorm, *, out=None):
+    """Rescale the slices input.select(dim, i) whose p-norm exceeds maxnorm to norm maxnorm."""
+    _check_tensor("renorm", "input", 1, input)
+    p = _p_value(p)
+    maxnorm = _p_value(maxnorm)
+    if not p > 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
+    a = input._data
+    if a.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {a.ndim} dimensions")
+    d = canonical_dim(dim, a.ndim)
+    if a.dtype.kind not in "fc":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_name(input)}")
+    dims = tuple(i for i in range(a.ndim) if i != d)
+    if p == math.inf:
+        for i in dims:
+            if a.shape[i] == 0 and a.size == 0 and a.shape[d] != 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the inf norm on the dimension {i}"
+                                   "because this dimension is empty and the operation does not have an "
+                                   "identity")
+    if a.size == 0:
+        from .inplace import clone  # noqa: PLC0415
+        res = clone(input)
+    else:
+        res = Renorm.apply(input, p, dims, maxnorm)
+    if out is None:
+        return res
+    from .reduce import _with_out  # noqa: PLC0415
+    return _with_out(res, out, "renorm", (input,))
