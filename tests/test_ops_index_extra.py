@@ -354,3 +354,95 @@ def test_isin_number_wraps(device):
     assert tinynn.isin(t([127], device, dtype=tinynn.int8), 2 ** 40).tolist() == [False]
     assert tinynn.isin(u8, 255, invert=True).tolist() == [False, True]
     assert tinynn.isin(5, u8, invert=True).tolist() is True
+
+
+# ----------------------------------------------------------------------------------------------
+# bincount
+# ----------------------------------------------------------------------------------------------
+BI = [1, 4, 1, 0, 2]
+BW = [0.5, 1.25, -2.0, 3.0, 0.25]
+BINCOUNT = {  # expression -> (result, dtype), from PyTorch 2.13
+    "bincount(t(BI))": ([1, 2, 1, 0, 1], "int64"),
+    "bincount(t(BI), minlength=7)": ([1, 2, 1, 0, 1, 0, 0], "int64"),
+    "bincount(t(BI), minlength=2)": ([1, 2, 1, 0, 1], "int64"),
+    "bincount(t(BI), t(BW))": ([3.0, -1.5, 0.25, 0.0, 1.25], "float32"),
+    "bincount(t(BI), t(BW, dtype=tinynn.float64), minlength=6)": ([3.0, -1.5, 0.25, 0.0, 1.25, 0.0],
+                                                                  "float64"),
+    "bincount(t(BI), t([1, 2, 3, 4, 5]))": ([4.0, 4.0, 5.0, 0.0, 2.0], "float64"),
+    "bincount(t(BI), t(BW).half())": ([3.0, -1.5, 0.25, 0.0, 1.25], "float64"),
+    "bincount(t(BI, dtype=tinynn.uint8))": ([1, 2, 1, 0, 1], "int64"),
+    "bincount(t(BI, dtype=tinynn.int32), t([True, False, True, True, False]))": (
+        [1.0, 2.0, 0.0, 0.0, 0.0], "float64"),
+    "bincount(t(BI, dtype=tinynn.int8), None, 0)": ([1, 2, 1, 0, 1], "int64"),
+    "bincount(t([], dtype=tinynn.int64))": ([], "int64"),
+    "bincount(t([], dtype=tinynn.int64), minlength=3)": ([0, 0, 0], "int64"),
+    "bincount(t([], dtype=tinynn.int64), t([]), minlength=3)": ([0, 0, 0], "int64"),
+    "bincount(t([], dtype=tinynn.int64), t([1.0, 2.0]))": ([], "int64"),
+    "bincount(t([1, 2]), None, 5)": ([0, 1, 1, 0, 0], "int64"),
+}
+
+
+@pytest.mark.parametrize("expr", list(BINCOUNT))
+def test_bincount_values(device, expr):
+    env = {"bincount": tinynn.bincount, "tinynn": tinynn, "BI": BI, "BW": BW,
+           "t": lambda d, **kw: t(d, device, **kw)}
+    r = eval(expr, env)  # noqa: S307
+    want, dt = BINCOUNT[expr]
+    assert r.dtype == getattr(tinynn, dt)
+    assert r.tolist() == want
+
+
+def test_bincount_grad_not_implemented(device):
+    w = t([1.0, 2.0], device, requires_grad=True)
+    r = tinynn.bincount(t([1, 2], device), w)
+    assert r.grad_fn.name() == "NotImplemented" and r.tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(RuntimeError) as e:
+        r.sum().backward()
+    assert str(e.value) == "derivative for aten::bincount is not implemented"
+    with tinynn.no_grad():
+        assert tinynn.bincount(t([1, 2], device), w).grad_fn is None
+
+
+def test_bincount_complex_weights_warn(device):
+    with pytest.warns(UserWarning, match="Casting complex values to real discards the imaginary part"):
+        r = tinynn.bincount(t([1, 2], device), t([1.0 + 1.0j, 2.0], device))
+    assert r.dtype == tinynn.float64 and r.tolist() == [0.0, 1.0, 2.0]
+
+
+_BC_1D = "bincount only supports 1-d non-negative integral inputs."
+_BC_W = "weights should be 1-d and have the same length as input"
+BINCOUNT_ERRORS = [  # (call, exception, PyTorch 2.13's message)
+    (lambda d: tinynn.bincount(t([True, False], d)), NotImplementedError,
+     "\"bincount_cpu\" not implemented for 'Bool'"),
+    (lambda d: tinynn.bincount(t([1.0, 2.0], d)), NotImplementedError,
+     "\"bincount_cpu\" not implemented for 'Float'"),
+    (lambda d: tinynn.bincount(t([1.0, 2.0], d), t([1.0], d), minlength=-1), NotImplementedError,
+     "\"bincount_cpu\" not implemented for 'Float'"),
+    (lambda d: tinynn.bincount(t([1, -1, 3], d)), RuntimeError, _BC_1D),
+    (lambda d: tinynn.bincount(t([[1, 1], [3, 0]], d)), RuntimeError, _BC_1D),
+    (lambda d: tinynn.bincount(t(3, d)), RuntimeError, _BC_1D),
+    (lambda d: tinynn.bincount(t(np.zeros((2, 0), dtype=np.int64), d)), RuntimeError, _BC_1D),
+    (lambda d: tinynn.bincount(t([1, -2], d), t([1.0], d)), RuntimeError, _BC_1D),
+    (lambda d: tinynn.bincount(t([1, 2], d), minlength=-1), RuntimeError, "minlength should be >= 0"),
+    (lambda d: tinynn.bincount(t([], d, dtype=tinynn.int64), minlength=-1), RuntimeError,
+     "minlength should be >= 0"),
+    (lambda d: tinynn.bincount(t([1, -2], d), minlength=-1), RuntimeError, "minlength should be >= 0"),
+    (lambda d: tinynn.bincount(t([1, 2], d), t([1.0, 2.0, 3.0], d)), RuntimeError, _BC_W),
+    (lambda d: tinynn.bincount(t([1, 2], d), t([[1.0, 2.0]], d)), RuntimeError, _BC_W),
+    (lambda d: tinynn.bincount([1, 2]), TypeError,
+     "bincount(): argument 'input' (position 1) must be Tensor, not list"),
+    (lambda d: tinynn.bincount(t([1, 2], d), [1.0, 2.0]), TypeError,
+     "bincount(): argument 'weights' (position 2) must be Tensor, not list"),
+    (lambda d: tinynn.bincount(t([1, 2], d), minlength=2.0), TypeError,
+     "bincount(): argument 'minlength' must be int, not float"),
+    (lambda d: tinynn.bincount(t([1, 2], d), minlength=True), TypeError,
+     "bincount(): argument 'minlength' must be int, not bool"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(BINCOUNT_ERRORS)))
+def test_bincount_errors(device, case):
+    call, exc, msg = BINCOUNT_ERRORS[case]
+    with pytest.raises(exc) as e:
+        call(device)
+    assert str(e.value) == msg

@@ -27,7 +27,7 @@ __all__ = ["getitem", "setitem", "where", "convert_key", "gather", "scatter", "s
            "index_select", "index_add", "index_fill", "index_copy", "index_put", "index_put_",
            "masked_fill", "masked_select", "masked_scatter", "take", "take_along_dim", "nonzero",
            "argwhere", "sort", "argsort", "msort", "topk", "unique", "unique_consecutive",
-           "searchsorted", "bucketize", "isin", "accumulate_flat", "index_add_along"]
+           "searchsorted", "bucketize", "isin", "bincount", "accumulate_flat", "index_add_along"]
 
 
 # named tuples (torch.return_types.sort / topk), shared with the reductions
@@ -1562,6 +1562,63 @@ def _scalar_as(v, rt):
         if rt.kind == "i" and v >= 1 << (bits - 1):
             v -= 1 << bits
     return rt.type(v)
+
+
+class _BincountNotImplemented(_NotDifferentiable):
+    """bincount's output with weights that require grad: PyTorch records a node it names
+    NotImplemented, whose backward raises."""
+    node_name = "NotImplemented"
+
+
+def _int_arg(fn, arg, v):
+    if isinstance(v, (bool, np.bool_)) or not hasattr(v, "__index__"):
+        raise TypeError(f"{fn}(): argument '{arg}' must be int, not {type(v).__name__}")
+    try:
+        return int(v.__index__())
+    except TypeError:
+        raise TypeError(f"{fn}(): argument '{arg}' must be int, not {type(v).__name__}") from None
+
+
+def bincount(input, weights=None, minlength=0):
+    """Counts of each value of a 1-D non-negative integer tensor (int64), or the sums of `weights`
+    per value (float32 for float32 weights, else float64); length max(input.max() + 1, minlength).
+    The output length depends on the data: on a GPU this reads input's min and max back."""
+    check_tensor("bincount", "input", 1, input)
+    if weights is not None and not isinstance(weights, Tensor):
+        raise TypeError(f"bincount(): argument 'weights' (position 2) must be Tensor, not "
+                        f"{type(weights).__name__}")
+    minlength = _int_arg("bincount", "minlength", minlength)
+    a = input._data
+    xp = get_array_module(a)
+    if a.dtype.kind not in "iu":
+        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{_dtype_name(a)}\'')
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if a.ndim == 1 and a.size == 0:  # PyTorch returns int64 zeros here, weights or not
+        return Tensor._make(xp.zeros(minlength, dtype=xp.int64))
+    bad = RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if a.ndim != 1:
+        raise bad
+    lo, hi = (int(v) for v in xp.stack([a.min(), a.max()]).astype(xp.int64).tolist())  # one read
+    if lo < 0:
+        raise bad
+    n = max(hi + 1, minlength)
+    a = a.astype(xp.int64, copy=False)
+    if weights is None:
+        return Tensor._make(xp.bincount(a, minlength=n).astype(xp.int64, copy=False))
+    w = weights._data
+    if w.ndim != 1 or w.shape[0] != a.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    check_same_device(a, w)
+    out_dt = xp.float32 if w.dtype == xp.float32 else xp.float64  # (complex64 too -> float64)
+    if w.dtype.kind == "c":
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
+                      stacklevel=2)
+        w = w.real
+    res = xp.bincount(a, weights=w.astype(xp.float64), minlength=n).astype(out_dt, copy=False)
+    if weights._requires_grad and _state.enabled:
+        return _BincountNotImplemented.apply(weights, res, "aten::bincount")
+    return Tensor._make(res)
 
 
 # ----------------------------------------------------------------------------------------
