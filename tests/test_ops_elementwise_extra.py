@@ -407,6 +407,18 @@ def _errors(device):
         ("ldexp", (x, 2), TypeError, "ldexp(): argument 'other' (position 2) must be Tensor, not int"),
         ("ldexp", (2.0, x), TypeError, "ldexp(): argument 'input' (position 1) must be Tensor, not float"),
         ("ldexp", (x, b), NotImplementedError, "\"ldexp_cpu_exp\" not implemented for 'Bool'"),
+        ("logit", (x, "a"), TypeError, "logit(): argument 'eps' (position 2) must be float, not str"),
+    ]
+    c = tinynn.tensor([1 + 1j, 2j], device=device)
+    for fn in ("hypot", "logaddexp2", "nextafter", "xlogy", "copysign"):
+        cases.append((fn, (c, c), NotImplementedError, f"\"{fn}_cpu\" not implemented for 'ComplexFloat'"))
+    cases += [
+        ("xlogy", (x, c), NotImplementedError, "\"xlogy_cpu\" not implemented for 'ComplexFloat'"),
+        ("copysign", (x, c), NotImplementedError, "\"copysign_cpu\" not implemented for 'ComplexFloat'"),
+        ("logit", (c,), NotImplementedError, "\"logit_cpu\" not implemented for 'ComplexFloat'"),
+        ("erfinv", (c,), NotImplementedError, "\"erfinv_vml_cpu\" not implemented for 'ComplexFloat'"),
+        ("signbit", (c,), NotImplementedError, "signbit is not implemented for complex tensors."),
+        ("heaviside", (c, c), RuntimeError, "heaviside is not yet implemented for complex tensors."),
     ]
     return cases
 
@@ -457,3 +469,29 @@ def test_erfinv_without_scipy(name, device, monkeypatch):
     np.testing.assert_allclose(a.astype(np.float64), e.astype(np.float64),
                                rtol=2e-15 if dtype == "float64" else _RTOL[dtype], atol=0, equal_nan=True)
     np.testing.assert_array_equal(np.signbit(a[e == 0]), np.signbit(e[e == 0]))
+
+
+def test_complex_values_match_pytorch(device):
+    """logaddexp, ldexp and sinc accept complex tensors as PyTorch does (forward values)."""
+    a = tinynn.tensor([1 + 1j, 2j, -3 + 0.5j, 0.25 - 2j], dtype=tinynn.complex128, device=device)
+    b = tinynn.tensor([1 + 1j, 2j, 1 - 1j, -4 + 1j], dtype=tinynn.complex128, device=device)
+    cases = (
+        (tinynn.logaddexp(a, b), tinynn.complex128, 1e-14,
+         [(1.6931471805599454 + 1j), (0.6931471805599453 + 2j), (1.001461191194629 - 0.9817559060822776j),
+          (0.23577994303083644 - 1.9979582007566652j)]),
+        (tinynn.logaddexp(a.to(tinynn.complex64), tinynn.tensor([1.0, -1.0, 2.0, 0.0], device=device)),
+         tinynn.complex64, 1e-6,
+         [(1.5625629425048828 + 0.5j), (-0.09367618709802628 + 1.623828649520874j),
+          (2.0059008598327637 + 0.003211344126611948j), (0.22872349619865417 - 1.1913000345230103j)]),
+        (tinynn.ldexp(a, tinynn.tensor([1, -2, 3, 0], device=device)), tinynn.complex128, 1e-14,
+         [(2 + 2j), 0.5j, (-23.999999999999993 + 3.999999999999999j), (0.25 - 2j)]),
+        (tinynn.ldexp(tinynn.tensor([1.0, 2.0, 3.0, -1.0], device=device), b.to(tinynn.complex64)),
+         tinynn.complex64, 1e-6,
+         [(1.5384777784347534 + 1.277922511100769j), (0.36691394448280334 + 1.9660555124282837j),
+          (4.615433216094971 - 3.8337674140930176j), (-0.048077430576086044 - 0.03993507847189903j)]),
+        (tinynn.sinc(tinynn.tensor([1 + 1j, 2j], device=device)), tinynn.complex64, 1e-6,
+         [(-1.8380390405654907 - 1.838038682937622j), (42.6129264831543 + 0j)]),
+    )
+    for got, dtype, rtol, expected in cases:
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got.cpu().numpy(), np.array(expected), rtol=rtol)

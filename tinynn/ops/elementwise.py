@@ -1519,15 +1519,25 @@ def _float_kernel(a, b, dt, kernel):
     return r if r.dtype == dt else r.astype(dt)
 
 
+def _logaddexp_complex(xp, x, y):
+    # PyTorch's complex rule: the operand with the larger real part leads, max + log1p(exp(min - max))
+    first = x.real >= y.real
+    hi, lo = xp.where(first, x, y), xp.where(first, y, x)
+    return hi + xp.log1p(xp.exp(lo - hi))
+
+
 class Logaddexp(Function):
     """log(exp(a) + exp(b)) without overflow; d/da = 1 / (1 + exp(b - a))."""
     node_name = "LogaddexpBackward0"
 
     @staticmethod
     def forward(ctx, a, b):
-        dt = _float_binary_dtype(a, b, "logaddexp")
+        dt = result_type(a, b).np
+        if dt.kind != "c":
+            dt = _float_binary_dtype(a, b, "logaddexp")
         ctx.save_for_backward(a, b)
-        return _float_kernel(a, b, dt, lambda xp, x, y: xp.logaddexp(x, y))
+        return _float_kernel(a, b, dt, _logaddexp_complex if dt.kind == "c" else
+                             (lambda xp, x, y: xp.logaddexp(x, y)))
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -1570,6 +1580,8 @@ class Xlogy(Function):
     @staticmethod
     def forward(ctx, a, b):
         dt = _float_result_dtype(a, b)
+        if dt.kind == "c":
+            raise NotImplementedError(f"\"xlogy_cpu\" not implemented for '{_type_title(dt)}'")
         ctx.save_for_backward(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
         ctx.sa = None if isinstance(a, Tensor) else a
         ctx.sb = None if isinstance(b, Tensor) else b
@@ -1606,6 +1618,8 @@ class Logit(Function):
 
     @staticmethod
     def forward(ctx, x, eps):
+        if x._data.dtype.kind == "c":
+            raise NotImplementedError(f"\"logit_cpu\" not implemented for '{_type_title(x._data.dtype)}'")
         ctx.save_for_backward(x)
         ctx.eps = eps
 
@@ -1703,7 +1717,7 @@ class Erfinv(Function):
         a = _float_data(x)
         xp = get_array_module(a)
         if a.dtype.kind == "c":
-            raise NotImplementedError(f"\"erfinv_cpu\" not implemented for '{_type_title(a.dtype)}'")
+            raise NotImplementedError(f"\"erfinv_vml_cpu\" not implemented for '{_type_title(a.dtype)}'")
         with _errstate(xp):
             # float16 computes in float32, as PyTorch's CPU kernel, then rounds
             y = _erfinv_array(a.astype(np.float32) if a.dtype == np.float16 else a)
@@ -1826,9 +1840,7 @@ class Ldexp(Function):
     def forward(ctx, a, b):
         xa, xb = a._data, b._data
         dt = result_type(a, b).np
-        if dt.kind == "c":
-            raise NotImplementedError(f"\"ldexp_cpu\" not implemented for '{_type_title(dt)}'")
-        if dt.kind != "f":
+        if dt.kind not in "fc":
             dt = get_default_dtype().np
         if xb.dtype.kind == "b" and xa.dtype.kind == "f":
             raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
@@ -1838,6 +1850,8 @@ class Ldexp(Function):
         xa = xa if xa.dtype == dt else xa.astype(dt)
         try:
             with _errstate(xp):
+                if dt.kind == "c":  # complex: a * exp(b ln 2)
+                    return xa * xp.exp(xb.astype(dt) * _LN2)
                 if xb.dtype.kind in "iu":
                     return xp.ldexp(xa, xb.astype(np.int32))
                 p = xp.exp2(xb if xb.dtype.kind == "f" else xb.astype(dt))
@@ -2217,6 +2231,8 @@ def logit(input, eps=None, *, out=None):
     """log(p / (1 - p)); with eps, p is input clamped to [eps, 1 - eps] (a negative eps: no clamp)."""
     _need_tensor(input, "logit")
     if eps is not None:
+        if not isinstance(eps, (int, float, np.integer, np.floating)):
+            raise TypeError(f"logit(): argument 'eps' (position 2) must be float, not {type(eps).__name__}")
         eps = float(eps)
         if eps < 0:
             eps = None
@@ -2262,7 +2278,7 @@ def signbit(input, *, out=None):
     elif a.dtype.kind in "ub":
         r = xp.zeros(a.shape, dtype=bool)
     else:
-        raise RuntimeError("signbit is not implemented for complex tensors.")
+        raise NotImplementedError("signbit is not implemented for complex tensors.")
     return _out(Tensor._make(r), out)
 
 
