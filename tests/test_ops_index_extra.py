@@ -446,3 +446,110 @@ def test_bincount_errors(device, case):
     with pytest.raises(exc) as e:
         call(device)
     assert str(e.value) == msg
+
+
+# ----------------------------------------------------------------------------------------------
+# histc
+# ----------------------------------------------------------------------------------------------
+H = [1.0, 2.0, 1.0, 4.0, 2.5, 0.0, -1.0, 7.0]
+G = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+HISTC = {  # expression -> (result, dtype), from PyTorch 2.13
+    "histc(h, bins=4)": ([2.0, 4.0, 1.0, 1.0], "float32"),
+    "histc(h, bins=4, min=0, max=3)": ([1.0, 2.0, 1.0, 1.0], "float32"),
+    "histc(h, bins=3, min=1, max=1)": ([4.0, 3.0, 1.0], "float32"),   # min == max: the data's range
+    "histc(h, 5, 1, 4)": ([2.0, 1.0, 1.0, 0.0, 1.0], "float32"),
+    "histc(t([1.0, 1.0, 1.0]), bins=4)": ([0.0, 0.0, 3.0, 0.0], "float32"),  # widened to [0, 2]
+    "histc(t([2.0, 2.0]), bins=4, min=0, max=0)": ([0.0, 0.0, 2.0, 0.0], "float32"),
+    "histc(t([0.0, 0.0]), bins=4)": ([0.0, 0.0, 2.0, 0.0], "float32"),
+    "histc(t([1.0, NAN, 2.0]), bins=4, min=0, max=3)": ([0.0, 1.0, 1.0, 0.0], "float32"),
+    "histc(t([1.0, INF, -INF, 2.0]), bins=4, min=0, max=3)": ([0.0, 1.0, 1.0, 0.0], "float32"),
+    "histc(t([1.0, 2.0], dtype=tinynn.float64), bins=4)": ([1.0, 0.0, 0.0, 1.0], "float64"),
+    "histc(t([1.0, 2.0]).half(), bins=4)": ([1.0, 0.0, 0.0, 1.0], "float16"),
+    "histc(t([]), bins=4)": ([0.0, 0.0, 0.0, 0.0], "float32"),
+    "histc(t([[1.0, 2.0], [3.0, 4.0]]), bins=4)": ([1.0, 1.0, 1.0, 1.0], "float32"),
+    "histc(t(2.0), bins=3)": ([0.0, 1.0, 0.0], "float32"),
+    "histc(g, bins=10)": ([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0], "float32"),
+    "histc(g, bins=3, min=0, max=0.9)": ([3.0, 3.0, 4.0], "float32"),  # float32 rounding at edges
+    "histc(h, bins=4, min=True, max=3)": ([2.0, 0.0, 1.0, 1.0], "float32"),
+    "histc(h, bins=4, min=t(1.0), max=3)": ([2.0, 0.0, 1.0, 1.0], "float32"),
+    # half precision overflows to inf in (x - min) * bins; PyTorch's kernel puts those in bin 0
+    "histc(t([-900.0, 0.0, 500.0, 1000.0]).half(), 8, -1000, 1000)": (
+        [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0], "float16"),
+    "histc(h, bins=2, min=-1, max=7.0)": ([6.0, 2.0], "float32"),
+}
+
+
+@pytest.mark.parametrize("expr", list(HISTC))
+def test_histc_values(device, expr):
+    env = {"histc": tinynn.histc, "tinynn": tinynn, "NAN": NAN, "INF": INF, "h": t(H, device),
+           "g": t(G, device), "t": lambda d, **kw: t(d, device, **kw)}
+    r = eval(expr, env)  # noqa: S307
+    want, dt = HISTC[expr]
+    assert r.dtype == getattr(tinynn, dt)
+    assert r.tolist() == want
+
+
+def test_histc_default_bins_and_out(device):
+    r = tinynn.histc(t(H, device))
+    want = np.zeros(100)
+    want[[0, 12, 37, 43, 62, 99]] = 1.0
+    want[25] = 2.0
+    assert r.tolist() == want.tolist()
+    o = t([0.0], device)
+    assert tinynn.histc(t(H, device), 4, 0, 3, out=o) is o and o.tolist() == [1.0, 2.0, 1.0, 1.0]
+    r = tinynn.histc(t([[1.0, 2.0], [3.0, 4.0]], device, requires_grad=True), bins=4)
+    assert not r.requires_grad and r.grad_fn is None
+
+
+HISTC_ERRORS = [  # (call, exception, PyTorch 2.13's message)
+    (lambda d: tinynn.histc(t([1.0, NAN, 2.0], d), bins=4), RuntimeError,
+     "torch.histc: range of [-nan, -nan] is not finite"),
+    (lambda d: tinynn.histc(t([1.0, INF, 2.0], d), bins=4), RuntimeError,
+     "torch.histc: range of [1, inf] is not finite"),
+    (lambda d: tinynn.histc(t([-INF, 2.0], d), bins=4), RuntimeError,
+     "torch.histc: range of [-inf, 2] is not finite"),
+    (lambda d: tinynn.histc(t(H, d), bins=4, min=NAN, max=1), RuntimeError,
+     "torch.histc: range of [nan, 1] is not finite"),
+    (lambda d: tinynn.histc(t(H, d), bins=4, min=0, max=INF), RuntimeError,
+     "torch.histc: range of [0, inf] is not finite"),
+    (lambda d: tinynn.histc(t([1.5], d), bins=4, min=1e-7, max=INF), RuntimeError,
+     "torch.histc: range of [1e-07, inf] is not finite"),
+    (lambda d: tinynn.histc(t([1.5], d), bins=4, min=1234567.0, max=INF), RuntimeError,
+     "torch.histc: range of [1.23457e+06, inf] is not finite"),
+    (lambda d: tinynn.histc(t(H, d), bins=4, min=3, max=1), RuntimeError,
+     "torch.histc: max must be larger than min"),
+    (lambda d: tinynn.histc(t([1, 2], d), bins=4, min=3, max=1), RuntimeError,
+     "torch.histc: max must be larger than min"),
+    (lambda d: tinynn.histc(t(H, d), bins=0), RuntimeError,
+     "torch.histogram(): bins must be > 0, but got 0 for dimension 0"),
+    (lambda d: tinynn.histc(t(H, d), bins=-1), RuntimeError,
+     "torch.histogram(): bins must be > 0, but got -1 for dimension 0"),
+    (lambda d: tinynn.histc(t([1, 2], d), bins=0, min=3, max=1), RuntimeError,
+     "torch.histogram(): bins must be > 0, but got 0 for dimension 0"),
+    (lambda d: tinynn.histc(t([1, 2], d), bins=4), NotImplementedError,
+     "\"histogram_cpu\" not implemented for 'Long'"),
+    (lambda d: tinynn.histc(t([1, 2], d, dtype=tinynn.int32), bins=4), NotImplementedError,
+     "\"histogram_cpu\" not implemented for 'Int'"),
+    (lambda d: tinynn.histc(t([1, 2], d, dtype=tinynn.uint8), bins=4), NotImplementedError,
+     "\"histogram_cpu\" not implemented for 'Byte'"),
+    (lambda d: tinynn.histc(t([True], d), bins=4), NotImplementedError,
+     "\"linspace_cpu\" not implemented for 'Bool'"),
+    (lambda d: tinynn.histc(t([1j], d), bins=3), NotImplementedError,
+     "\"aminmax_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda d: tinynn.histc(t(H, d), bins=2.5), TypeError, "histc(): argument 'bins' must be int, not float"),
+    (lambda d: tinynn.histc(t(H, d), bins=True), TypeError, "histc(): argument 'bins' must be int, not bool"),
+    (lambda d: tinynn.histc(t(H, d), bins=3, min="a"), TypeError,
+     "histc(): argument 'min' must be Number, not str"),
+    (lambda d: tinynn.histc(t(H, d), bins=3, min=1j, max=3), RuntimeError,
+     "value cannot be converted to type double without overflow"),
+    (lambda d: tinynn.histc([1.0], bins=3), TypeError,
+     "histc(): argument 'input' (position 1) must be Tensor, not list"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(HISTC_ERRORS)))
+def test_histc_errors(device, case):
+    call, exc, msg = HISTC_ERRORS[case]
+    with pytest.raises(exc) as e:
+        call(device)
+    assert str(e.value) == msg

@@ -9,6 +9,7 @@ land in a small target, the backend's scatter-add otherwise.
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np  # host-side metadata only (np.integer / np.ndarray in keys)
@@ -27,7 +28,7 @@ __all__ = ["getitem", "setitem", "where", "convert_key", "gather", "scatter", "s
            "index_select", "index_add", "index_fill", "index_copy", "index_put", "index_put_",
            "masked_fill", "masked_select", "masked_scatter", "take", "take_along_dim", "nonzero",
            "argwhere", "sort", "argsort", "msort", "topk", "unique", "unique_consecutive",
-           "searchsorted", "bucketize", "isin", "bincount", "accumulate_flat", "index_add_along"]
+           "searchsorted", "bucketize", "isin", "bincount", "histc", "accumulate_flat", "index_add_along"]
 
 
 # named tuples (torch.return_types.sort / topk), shared with the reductions
@@ -1619,6 +1620,67 @@ def bincount(input, weights=None, minlength=0):
     if weights._requires_grad and _state.enabled:
         return _BincountNotImplemented.apply(weights, res, "aten::bincount")
     return Tensor._make(res)
+
+
+def _number_arg(fn, arg, v) -> float:
+    """A Scalar argument as a double (PyTorch's TypeError / RuntimeError otherwise)."""
+    if isinstance(v, Tensor):
+        v = v.item()
+    if isinstance(v, (complex, np.complexfloating)):
+        raise RuntimeError("value cannot be converted to type double without overflow")
+    if not isinstance(v, (bool, int, float, np.bool_, np.number)):
+        raise TypeError(f"{fn}(): argument '{arg}' must be Number, not {type(v).__name__}")
+    return float(v)
+
+
+def _cpp_double(v: float, from_data: bool = False) -> str:
+    """A double as PyTorch's message prints it (C++ ostream: %g). A NaN range taken from the data
+    comes out of aminmax as -nan on x86, which PyTorch prints as such."""
+    if math.isnan(v):
+        return "-nan" if from_data or math.copysign(1.0, v) < 0 else "nan"
+    return "%g" % v
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None):
+    """Histogram of the entries in `bins` equal bins over [min, max] (the data's min and max when
+    min == max; widened by 1 each side when still equal), as a tensor of input's float dtype.
+    Entries outside the range and NaNs are ignored; an entry equal to max counts in the last bin.
+    Bins are found as PyTorch's histc does: int((x - min) * bins / (max - min)) in input's dtype."""
+    check_tensor("histc", "input", 1, input)
+    bins = _int_arg("histc", "bins", bins)
+    lo, hi = _number_arg("histc", "min", min), _number_arg("histc", "max", max)
+    a = input._data
+    xp = get_array_module(a)
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    from_data = False
+    if lo == hi and a.size > 0:
+        if a.dtype.kind == "c":
+            raise NotImplementedError(f'"aminmax_cpu" not implemented for \'{_dtype_name(a)}\'')
+        lo, hi = (float(v) for v in xp.stack([a.min(), a.max()]).tolist())  # one read
+        from_data = True
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{_cpp_double(lo, from_data)}, "
+                           f"{_cpp_double(hi, from_data)}] is not finite")
+    if not lo < hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    if a.dtype.kind == "b":
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    if a.dtype.kind in "iuc":
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_dtype_name(a)}\'')
+    dt = a.dtype
+    left, right = dt.type(lo), dt.type(hi)
+    flat = a.reshape(-1)
+    keep = (flat >= left) & (flat <= right)                         # NaN fails both
+    pos = (flat - left) * dt.type(bins) / (right - left)            # each step rounds in dt
+    # an overflow to inf (half precision, huge ranges) casts to INT64_MIN in PyTorch's kernel on
+    # x86, and INT64_MIN * itemsize wraps to offset 0: such an entry lands in bin 0 there
+    pos = xp.where(keep & xp.isfinite(pos), pos, xp.zeros((), dtype=dt)).astype(xp.int64)
+    pos = xp.minimum(pos, bins - 1)                                 # x == max: the last bin
+    res = xp.bincount(pos, weights=keep.astype(xp.float64), minlength=bins).astype(dt)
+    return _with_out(Tensor._make(res), out, "histc", (input,))
 
 
 # ----------------------------------------------------------------------------------------
