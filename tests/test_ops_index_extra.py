@@ -476,6 +476,13 @@ HISTC = {  # expression -> (result, dtype), from PyTorch 2.13
     "histc(t([-900.0, 0.0, 500.0, 1000.0]).half(), 8, -1000, 1000)": (
         [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0], "float16"),
     "histc(h, bins=2, min=-1, max=7.0)": ([6.0, 2.0], "float32"),
+    # max - min overflows the dtype: PyTorch's linspace edges are NaN and nothing is counted
+    "histc(t([1.0, 2.0]), 4, -3e38, 3e38)": ([0.0, 0.0, 0.0, 0.0], "float32"),
+    "histc(t([1.0, 2.0, 3e38, -3e38]), 4)": ([0.0, 0.0, 0.0, 0.0], "float32"),
+    "histc(t([1.0, 2.0]).half(), 4, -4e4, 4e4)": ([0.0, 0.0, 0.0, 0.0], "float16"),
+    "histc(t([1e38, -1e38, 0.0]), 3, -1e38, 1e38)": ([2.0, 1.0, 0.0], "float32"),
+    # min and max equal once in float32: 0/0 is NaN, which PyTorch's kernel puts in bin 0
+    "histc(t([1.0, 2.0]), 4, 1.0, 1.00000001)": ([1.0, 0.0, 0.0, 0.0], "float32"),
 }
 
 
@@ -542,6 +549,10 @@ HISTC_ERRORS = [  # (call, exception, PyTorch 2.13's message)
      "histc(): argument 'min' must be Number, not str"),
     (lambda d: tinynn.histc(t(H, d), bins=3, min=1j, max=3), RuntimeError,
      "value cannot be converted to type double without overflow"),
+    (lambda d: tinynn.histc(t([1.0, 2.0], d).half(), 4, -1e5, 1e5), RuntimeError,
+     "value cannot be converted to type c10::Half without overflow"),
+    (lambda d: tinynn.histc(t([1.0, 2.0], d), 4, -1e39, 1e39), RuntimeError,
+     "value cannot be converted to type float without overflow"),
     (lambda d: tinynn.histc([1.0], bins=3), TypeError,
      "histc(): argument 'input' (position 1) must be Tensor, not list"),
 ]

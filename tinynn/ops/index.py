@@ -21,7 +21,7 @@ from ..backend import bincount_add, get_array_module
 from ..backend import scatter_add as _scatter_add_kernel
 from ..tensor import Tensor
 from ._util import broadcast_error, canonical_dim, check_same_device, check_tensor, operands
-from .reduce import _dtype_name, _with_out, return_types
+from .reduce import _dtype_name, _errstate, _with_out, return_types
 from .shape import as_view, parse_shape
 
 __all__ = ["getitem", "setitem", "where", "convert_key", "gather", "scatter", "scatter_add",
@@ -1633,6 +1633,9 @@ def _number_arg(fn, arg, v) -> float:
     return float(v)
 
 
+_C_FLOAT = {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double"}
+
+
 def _cpp_double(v: float, from_data: bool = False) -> str:
     """A double as PyTorch's message prints it (C++ ostream: %g). A NaN range taken from the data
     comes out of aminmax as -nan on x86, which PyTorch prints as such."""
@@ -1671,14 +1674,27 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     if a.dtype.kind in "iuc":
         raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_dtype_name(a)}\'')
     dt = a.dtype
+    big = float(np.finfo(dt).max)
+    if abs(lo) > big or abs(hi) > big:  # the edges are made in input's dtype (linspace)
+        raise RuntimeError(f"value cannot be converted to type {_C_FLOAT.get(dt.name, dt.name)} "
+                           "without overflow")
     left, right = dt.type(lo), dt.type(hi)
+    with np.errstate(over="ignore"):  # (host scalars)
+        width = right - left
+    if not math.isfinite(float(width)):
+        # PyTorch's linspace step is inf there, its edges become NaN and every entry is skipped
+        return _with_out(Tensor._make(xp.zeros(bins, dtype=dt)), out, "histc", (input,))
     flat = a.reshape(-1)
     keep = (flat >= left) & (flat <= right)                         # NaN fails both
-    pos = (flat - left) * dt.type(bins) / (right - left)            # each step rounds in dt
+    with _errstate(xp):                                             # overflow: as PyTorch, quietly
+        pos = (flat - left) * dt.type(bins) / width                 # each step rounds in dt
     # an overflow to inf (half precision, huge ranges) casts to INT64_MIN in PyTorch's kernel on
     # x86, and INT64_MIN * itemsize wraps to offset 0: such an entry lands in bin 0 there
     pos = xp.where(keep & xp.isfinite(pos), pos, xp.zeros((), dtype=dt)).astype(xp.int64)
-    pos = xp.minimum(pos, bins - 1)                                 # x == max: the last bin
+    # pos == bins (x == max) goes to the last bin. Rounding (half precision, over 2048 bins) can
+    # give pos > bins, where PyTorch's kernel writes out of its buffer (wrong counts, or a crash);
+    # such entries go to the last bin here
+    pos = xp.minimum(pos, bins - 1)
     res = xp.bincount(pos, weights=keep.astype(xp.float64), minlength=bins).astype(dt)
     return _with_out(Tensor._make(res), out, "histc", (input,))
 
