@@ -328,10 +328,12 @@ def _index(a, key):
 
 
 def _index_error(e, a):
-    """NumPy's IndexError in PyTorch's words."""
+    """NumPy's (or CuPy's) IndexError in PyTorch's words."""
     msg = str(e)
     if msg.startswith("too many indices"):
         return IndexError(f"too many indices for tensor of dimension {a.ndim}")
+    if msg.startswith("Index "):  # CuPy: "Index 5 is out of bounds for axis 0 with size 3"
+        msg = "i" + msg[1:]
     return IndexError(msg.replace("axis", "dimension"))
 
 

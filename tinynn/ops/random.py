@@ -20,7 +20,7 @@ import numpy as np  # dtype metadata and the CPU generator's state only
 from .._dtype import get_default_dtype, result_type, to_dtype
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
-from ..backend import as_device, get_array_module, new_generator
+from ..backend import as_device, cuda_module, get_array_module, new_generator
 from ..tensor import Tensor
 from ._util import broadcast_error, check_tensor
 from .creation import _alloc_xp, factory_shape, finish, resolve_device
@@ -46,10 +46,14 @@ class Generator:
 
     @property
     def gen(self):
-        """The backend generator, created on first use (so a cuda Generator costs nothing until used)."""
-        if self._gen is None:
-            self._gen = new_generator(self.device, self._seed)
-        return self._gen
+        """The backend generator, created on first use (so a cuda Generator costs nothing until used).
+
+        A cuda stream belongs to the CuPy module that made it: if that module was swapped since
+        (the test suite's CuPy stand-in in and out of a real-GPU run), the stream is made anew."""
+        g = self._gen
+        if g is None or (self.device.type == "cuda" and g._xp is not cuda_module()):
+            g = self._gen = new_generator(self.device, self._seed)
+        return g
 
     def manual_seed(self, seed):
         """Seed the stream; any int in [-2**63, 2**64) (negative seeds wrap, as in PyTorch)."""
