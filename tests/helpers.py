@@ -53,3 +53,18 @@ def assert_close(actual, expected, rtol=1e-5, atol=1e-6):
 
 def torch_or_skip():
     return pytest.importorskip("torch", reason="PyTorch is not installed (optional oracle)")
+
+
+class OnDevice:
+    """`tinynn` with `tensor` creating on the test device: lets literal expressions written for
+    `torch` (`torch.tensor([...])`) be evaluated against tinynn on any device."""
+
+    def __init__(self, device):
+        self._device = device
+
+    def tensor(self, data, **kw):
+        kw.setdefault("device", self._device)
+        return tinynn.tensor(data, **kw)
+
+    def __getattr__(self, name):
+        return getattr(tinynn, name)

@@ -8,23 +8,9 @@ import numpy as np
 import pytest
 
 import tinynn
-from helpers import assert_close, check_grad, make
+from helpers import OnDevice, assert_close, check_grad, make
 
 RNG = np.random.default_rng(1234)
-
-
-class _T:
-    """`tinynn` with `tensor` creating on the test device, for the literal expressions below."""
-
-    def __init__(self, device):
-        self._device = device
-
-    def tensor(self, data, **kw):
-        kw.setdefault("device", self._device)
-        return tinynn.tensor(data, **kw)
-
-    def __getattr__(self, name):
-        return getattr(tinynn, name)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -103,7 +89,7 @@ VALUES = {
 @pytest.mark.parametrize("name", sorted(VALUES))
 def test_values_match_pytorch(name, device):
     expr, expected = VALUES[name]
-    T = _T(device)
+    T = OnDevice(device)
     env = {"torch": T, "x": T.tensor([[-1.5, -0.25, 0.0], [0.5, 1.0, 2.5]]),
            "p": T.tensor([0.25, 1.0, 4.0]), "u": T.tensor([-0.9, -0.3, 0.0, 0.6]),
            "y": T.tensor([[2.0], [-3.0]])}

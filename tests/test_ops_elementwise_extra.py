@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tinynn
-from helpers import check_grad, make
+from helpers import OnDevice, check_grad, make
 
 inf, nan = math.inf, math.nan
 RNG = np.random.default_rng(2024)
@@ -147,20 +147,6 @@ VALUES = {
 _RTOL = {"float64": 1e-14, "float32": 2e-7, "float16": 1e-3}
 
 
-class _T:
-    """`tinynn` with `tensor` creating on the test device, for the literal expressions above."""
-
-    def __init__(self, device):
-        self._device = device
-
-    def tensor(self, data, **kw):
-        kw.setdefault("device", self._device)
-        return tinynn.tensor(data, **kw)
-
-    def __getattr__(self, name):
-        return getattr(tinynn, name)
-
-
 _SUBNORMAL_CASES = {"ldexp_exact", "nextafter_f32"}  # float32 subnormals in or out
 
 
@@ -171,7 +157,7 @@ def test_values_match_pytorch(name, device):
     if device_mode() == "cuda" and name in _SUBNORMAL_CASES:
         pytest.skip("CuPy's float32 kernels flush subnormal inputs and results to zero on a real GPU "
                     "(ldexp(1e-38, 130) gives 0 there); PyTorch's CUDA kernels keep them")
-    t = _T(device)
+    t = OnDevice(device)
     env = {"torch": t, "inf": inf, "nan": nan, "x": t.tensor(X, dtype=tinynn.float64),
            "y": t.tensor(Y, dtype=tinynn.float64)}
     got = eval(expr, env)  # noqa: S307 - fixed expressions above
@@ -472,7 +458,7 @@ def test_erfinv_without_scipy(name, device, monkeypatch):
     if device_mode() == "cuda" and name in _SUBNORMAL_CASES:
         pytest.skip("CuPy's float32 kernels flush subnormal inputs and results to zero on a real GPU "
                     "(ldexp(1e-38, 130) gives 0 there); PyTorch's CUDA kernels keep them")
-    t = _T(device)
+    t = OnDevice(device)
     got = eval(expr, {"torch": t, "inf": inf, "nan": nan})  # noqa: S307 - fixed expressions above
     assert got.dtype == getattr(tinynn, dtype)
     a = got.cpu().numpy()
