@@ -13,6 +13,7 @@ from ..autograd.function import Function
 from ..backend import erf as _erf_kernel
 from ..backend import get_array_module
 from ..tensor import Tensor
+from ._util import check_tensor
 
 # exported at the top level where PyTorch has them (torch.selu, torch.relu_, ...); the others are
 # reached through nn.functional
@@ -31,8 +32,7 @@ _TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char"
 
 def _float_array(x, name):
     """x's array; integer inputs raise as PyTorch's float-only kernels do."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    check_tensor(name, "input", 1, x)
     a = x._data
     if a.dtype.kind not in "fc":
         raise NotImplementedError(f'"{name}" not implemented for '

@@ -8,6 +8,7 @@ import numpy as np
 from .._dtype import from_numpy_dtype, get_default_dtype, to_dtype
 from ..backend import CPU, as_device, is_cuda_array, to_device, xp_for
 from ..tensor import Tensor
+from ._util import check_tensor
 from .shape import parse_shape
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "scalar_tensor", "zeros", "ones", "full",
@@ -434,9 +435,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
 
 # ----------------------------------------------------------------------------- *_like
 def _like(input, dtype, device, name):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor(name, "input", 1, input)
     dt = to_dtype(dtype) if dtype is not None else input.dtype
     dev = resolve_device(device) if device is not None else input.device
     return input._data.shape, dt.np, dev

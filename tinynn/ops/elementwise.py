@@ -212,9 +212,7 @@ def _type_title(npdt) -> str:
 
 
 def _need_tensor(v, fn: str, arg: str = "input", pos: int = 1):
-    if not isinstance(v, Tensor):
-        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                        f"{type(v).__name__}")
+    check_tensor(fn, arg, pos, v)
 
 
 def _need_number_or_tensor(v, fn: str):
@@ -2307,8 +2305,7 @@ def _compare(name, op, input, other):
         if isinstance(other, Tensor):  # reflected: 2 < x is x > 2
             _need_number_or_tensor(input, name)
         else:
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                            f"{type(input).__name__}")
+            check_tensor(name, "input", 1, input)
     else:
         _need_number_or_tensor(other, name)
     xa, xb = operands(input, other)

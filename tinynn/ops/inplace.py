@@ -23,7 +23,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..backend import as_device, get_array_module, to_device
 from ..tensor import Tensor
-from ._util import broadcast_error
+from ._util import broadcast_error, check_tensor
 from .shape import NO_GRAD_VIEW, live_views
 
 __all__ = ["inplace", "inplace_view", "copy_", "fill_", "clone", "to", "set_data_", "set_shape_",
@@ -563,9 +563,7 @@ class Clone(Function):
 
 
 def clone(input, *, memory_format=None):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"clone(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor("clone", "input", 1, input)
     return Clone.apply(input)
 
 

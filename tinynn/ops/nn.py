@@ -15,7 +15,7 @@ from ..autograd.grad_mode import _state
 from ..backend import get_array_module, matmul, scatter_add
 from .. import amp as _amp  # autocast: float16 linear, float32 losses
 from ..tensor import Tensor
-from ._util import canonical_dim, check_same_device
+from ._util import canonical_dim, check_same_device, check_tensor
 
 __all__ = ["softmax", "log_softmax"]  # the rest is reached through nn.functional
 
@@ -1035,9 +1035,7 @@ def embedding_renorm_(weight, indices, max_norm, norm_type):
 
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding with a trailing class dimension (nn.functional.one_hot)."""
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"one_hot(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(tensor).__name__}")
+    check_tensor("one_hot", "input", 1, tensor)
     a = tensor._data
     xp = get_array_module(a)
     if a.dtype != xp.int64:

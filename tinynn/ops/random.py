@@ -295,9 +295,7 @@ def _out(res, out):
 
 
 def _like(input, dtype, device, name):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor(name, "input", 1, input)
     dt = to_dtype(dtype) if dtype is not None else input.dtype
     dev = resolve_device(device) if device is not None else input.device
     _alloc_xp(dev)
@@ -432,9 +430,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """1 with probability `input` (or `p`), else 0, in input's dtype."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor("bernoulli", "input", 1, input)
     a = input._data
     _need_float(a.dtype, "bernoulli_tensor_cpu_p_" if p is None else "bernoulli_scalar_cpu_")
     g = generator_for(input.device, generator)
@@ -461,9 +457,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     """Indices drawn from the categorical distributions in the rows of `input` (weights, not
     necessarily normalised): with replacement by inverse CDF, without by an exponential race
     (the k smallest Exp(1)/w keys are a sequential draw without replacement)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"multinomial(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor("multinomial", "input", 1, input)
     a = input._data
     if a.dtype.kind != "f":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "

@@ -19,7 +19,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _state, no_grad
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._util import canonical_dim, canonical_dims
+from ._util import canonical_dim, canonical_dims, check_tensor
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median", "nanmedian",
@@ -33,9 +33,7 @@ _float = builtins.float
 
 def _check_input(input, name):
     """PyTorch's TypeError for a non-tensor `input` (instead of an AttributeError further in)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor(name, "input", 1, input)
 
 
 # ----------------------------------------------------------------------------------------------

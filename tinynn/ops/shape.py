@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..backend import get_array_module, sliding_window_view
 from ..tensor import Size, Tensor
-from ._util import broadcast_error, canonical_dim, check_same_device, check_tensor_seq
+from ._util import broadcast_error, canonical_dim, check_same_device, check_tensor, check_tensor_seq
 
 __all__ = ["view", "reshape", "expand", "broadcast_to", "sum_to_size", "transpose", "swapaxes",
            "swapdims", "permute", "t", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel",
@@ -36,9 +36,7 @@ NO_GRAD_VIEW = "no_grad"  # `_view_meta` of a view created with grad mode off
 
 def _check_input(input, name):
     """PyTorch's TypeError for a non-tensor `input` (instead of an AttributeError further in)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor(name, "input", 1, input)
 
 
 def _track(root, out):
