@@ -17,7 +17,7 @@ import numpy as np
 from ._blas import axpby, matmul  # noqa: F401 - matrix products and y = a*x + b*y (MKL when installed)
 
 __all__ = ["device", "get_array_module", "to_device", "to_host", "scatter_add",
-           "sliding_window_view", "cuda_available", "cuda_unavailable_reason", "erf", "special",
+           "sliding_window_view", "cuda_available", "cuda_unavailable_reason", "erf", "erfc", "special",
            "matmul", "axpby"]
 
 
@@ -463,6 +463,20 @@ def erf(x):
     return sp.erf(x)
 
 
+def erfc(x):
+    """1 - erf(x) without its cancellation for large x (SciPy's / CuPy's kernel when there)."""
+    if get_array_module(x) is np:
+        try:
+            from scipy.special import erfc as sp_erfc  # noqa: PLC0415
+        except ImportError:
+            return _erfc_fallback(np, x)
+        return sp_erfc(x)
+    sp = _cupyx_special()
+    if sp is None:
+        return _erfc_fallback(get_array_module(x), x)
+    return sp.erfc(x)
+
+
 def _cupyx_special():
     """cupyx.scipy.special for the installed CUDA module (None when it cannot be imported)."""
     sp = getattr(getattr(_cupyx, "scipy", None), "special", None)
@@ -507,11 +521,25 @@ def _erf_fallback(xp, x):
         term *= 2.0 * x2 / (2 * n + 1)
         total += term
     res_small = total * (2.0 / np.sqrt(np.pi)) * xp.exp(-x2)
-    big = xp.maximum(a, 3.0)
-    f = big.copy()
-    for k in range(60, 0, -1):
-        f = big + (k / 2.0) / f
-    res_big = 1.0 - xp.exp(-big * big) / (np.sqrt(np.pi) * f)
+    res_big = 1.0 - _erfc_cf(xp, xp.maximum(a, 3.0), 60)
     res = xp.where(a < 3.0, res_small, res_big)
     res = xp.where(xp.isnan(a), a, res)
     return (xp.sign(x) * res).astype(out_dtype, copy=False)
+
+
+def _erfc_cf(xp, x, terms):
+    """erfc(x) for float64 x >= 1.5 by its continued fraction exp(-x^2) / (sqrt(pi) (x + (1/2) /
+    (x + 1 / (x + (3/2) / ...)))), evaluated bottom-up over `terms` terms (vectorised over elements)."""
+    f = x.copy()
+    for k in range(terms, 0, -1):
+        f = x + (k / 2.0) / f
+    return xp.exp(-x * x) / (np.sqrt(np.pi) * f)
+
+
+def _erfc_fallback(xp, x):
+    """erfc to a few ulps, relative: 1 - erf(|x|) below 1.5 (erfc >= 0.03 there), the continued
+    fraction above; erfc(-x) = 2 - erfc(x)."""
+    a = xp.abs(x.astype(np.float64))
+    pos = xp.where(a < 1.5, 1.0 - _erf_fallback(xp, xp.minimum(a, 1.5)), _erfc_cf(xp, xp.maximum(a, 1.5), 100))
+    res = xp.where(x < 0, 2.0 - pos, pos)
+    return xp.where(xp.isnan(a), a, res).astype(x.dtype, copy=False)

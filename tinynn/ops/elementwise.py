@@ -20,6 +20,7 @@ from .._dtype import from_numpy_dtype, get_default_dtype, result_type
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..backend import erf as _erf_kernel
+from ..backend import erfc as _erfc_kernel
 from ..backend import get_array_module
 from ..backend import special as _special_kernel
 from ..tensor import Tensor
@@ -1657,18 +1658,6 @@ def _horner(coefs, w):
     return p
 
 
-def _erfc_positive(xp, y):
-    """erfc(y) for y >= 0 to a few ulps, relative: 1 - erf(y) below 1.5 (erfc >= 0.03 there), the
-    continued fraction exp(-y^2) / (sqrt(pi) (y + (1/2) / (y + 1 / (y + (3/2) / ...)))) above,
-    evaluated bottom-up over 100 terms (vectorised over the elements)."""
-    big = xp.maximum(y, 1.5)
-    f = big.copy()
-    for k in range(100, 0, -1):
-        f = big + (k / 2.0) / f
-    tail = xp.exp(-big * big) / (math.sqrt(math.pi) * f)
-    return xp.where(y < 1.5, 1.0 - _erf_kernel(xp.minimum(y, 1.5)), tail)
-
-
 def _erfinv_fallback(a):
     """erfinv in float64 without SciPy: Giles' single-precision approximation, refined by Halley
     steps on erf(y) = |x| for |x| <= 1/2 and by Newton steps on log erfc(y) = log(1 - |x|) beyond
@@ -1690,7 +1679,7 @@ def _erfinv_fallback(a):
         y = xp.where(tail, y, y - r / (1.0 + y * r))
     yt = xp.where(tail, y, 1.0)
     for _ in range(6):  # log erfc(y) = log q: Newton, d/dy log erfc(y) = -2/sqrt(pi) exp(-y^2) / erfc(y)
-        c = _erfc_positive(xp, yt)
+        c = _erfc_kernel(yt)
         yt = yt + (xp.log(c) - log_q) * c / (_TWO_OVER_SQRT_PI * xp.exp(-yt * yt))
     y = xp.where(tail, yt, y)
     y = xp.where(inside, xp.copysign(y, x), xp.where(ax == 1.0, xp.copysign(math.inf, x), math.nan))
